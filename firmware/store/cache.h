@@ -1,0 +1,94 @@
+// The gate's local cache (SQLite, WAL): the records of spec/records.md plus the sync state.
+// CacheWriter is the one write API (the JSON Lines loader now, the feed applier later); CacheReader
+// is the read-only connection the decision path uses.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "firmware/core/decision.h"
+#include "firmware/core/records.h"
+#include "firmware/store/sqlite.h"
+#include "hal/result.h"
+
+namespace gate::store {
+
+// The schema version this build reads and writes (PRAGMA user_version).
+inline constexpr int kCacheSchemaVersion = 1;
+
+enum class RecordKind { binding, health, policy, issuer_key, deny };
+std::string_view record_kind_name(RecordKind kind);
+
+// `delete` of records.md: removes the record of `kind` with this key. For binding/deny the key is
+// the credential, for health the identity, for policy the id; for issuer_key, issuer_id and key_id.
+struct Deletion {
+  RecordKind kind = RecordKind::binding;
+  std::string key;
+  std::uint16_t issuer_id = 0;
+  std::uint8_t key_id = 0;
+};
+
+using CacheChange = std::variant<core::Binding, core::HealthStatus, core::PolicyRecord,
+                                 core::IssuerKey, core::DenyEntry, Deletion>;
+
+class CacheWriter {
+ public:
+  // Opens (creating if needed) the cache at `path`, sets WAL mode and migrates the schema up to
+  // kCacheSchemaVersion. A file with a newer schema is refused (Errc::unsupported).
+  static Result<CacheWriter> open(const std::string& path);
+
+  // Applies all `changes` in one transaction: every one or none. Upserts replace by natural key.
+  Status apply(const std::vector<CacheChange>& changes);
+
+  // Records a good sync (feed sequence and when), which drives `cache_stale`; in its own
+  // transaction, or together with changes through apply_and_mark.
+  Status mark_synced(Instant at, std::uint64_t sequence);
+  Status apply_and_mark(const std::vector<CacheChange>& changes, Instant at, std::uint64_t sequence);
+
+  sqlite3* db() { return db_.get(); }
+
+ private:
+  explicit CacheWriter(DbHandle db) : db_(std::move(db)) {}
+  DbHandle db_;
+};
+
+struct SyncState {
+  std::optional<Instant> last_good_sync;
+  std::uint64_t sequence = 0;
+};
+
+class CacheReader {
+ public:
+  // Opens an existing cache read-only. Fails with a clear message when the file is missing, not a
+  // cache, or of another schema version.
+  static Result<CacheReader> open(const std::string& path);
+
+  // Binding (if any), deny-list membership and the bound identity's health, for one credential.
+  // Fills those fields of `facts` and leaves the others alone.
+  Status lookup(std::string_view credential, core::CacheFacts& facts);
+
+  // All policy records. Served from memory; re-read only when the file changed since the last call
+  // (SQLITE_FCNTL_DATA_VERSION), so the decision path does not re-read them on every tap.
+  Result<const std::vector<core::PolicyRecord>*> policies();
+
+  Result<SyncState> sync_state();
+
+  Result<std::optional<core::IssuerKey>> issuer_key(std::uint16_t issuer_id, std::uint8_t key_id);
+
+  sqlite3* db() { return db_.get(); }
+
+ private:
+  CacheReader() = default;
+  DbHandle db_;
+  StmtHandle lookup_stmt_;
+  StmtHandle sync_stmt_;
+  StmtHandle issuer_stmt_;
+  std::vector<core::PolicyRecord> policies_;
+  std::optional<unsigned> policies_version_;
+};
+
+}  // namespace gate::store
