@@ -32,6 +32,8 @@ struct CardProfileOptions {
 // municipal; a card answering neither → unsupported_card. Any failed exchange, wrong status word,
 // short reply, malformed TLV or invalid BCD → read_error. Never a key built from garbage.
 // Handles 61xx (GET RESPONSE) and 6Cxx (repeat with Le) as cards.md says.
+// Balance (T-Union, options.read_balance): read after the number; a failed GET BALANCE only leaves
+// balance_fen empty. Each exchange waits at most options.apdu_timeout.
 std::variant<CardData, Reason> read_card(const hal::CardTarget& target, hal::ApduChannel& channel,
                                          const CardProfileOptions& options = {});
 
