@@ -30,6 +30,15 @@ class ReplayGuard {
   // Remembers an accepted triple until `forget_after` (the code's lifetime plus skew).
   virtual void remember(std::uint64_t account_id, std::uint32_t generated_at, std::uint16_t sequence,
                         Instant forget_after) = 0;
+  // Like remember(), but first drops triples whose forget_after lies before `now`, and returns
+  // false, remembering nothing, when a bounded guard is still full of unexpired triples (the
+  // caller must then refuse the code). The default remembers and returns true.
+  virtual bool try_remember(std::uint64_t account_id, std::uint32_t generated_at,
+                            std::uint16_t sequence, Instant forget_after, Instant now) {
+    (void)now;
+    remember(account_id, generated_at, sequence, forget_after);
+    return true;
+  }
 };
 
 struct RideCodeOk {
