@@ -1,1 +1,285 @@
-// Filled in by its module work.
+#include "firmware/store/journal.h"
+
+#include <cstdint>
+#include <iterator>
+
+#include "firmware/core/gate_context.h"
+
+namespace gate::store {
+namespace {
+
+// The journal's schema, as a list of migrations applied in order, each in its own transaction that
+// also sets PRAGMA user_version. A file is never rebuilt: a newer build only adds steps here, so
+// every row written by an older one is kept.
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+// Enum columns hold the stable names of reason.h, credential.h, decision.h, gate_context.h and
+// decision_record.h, so `sqlite3 journal.db 'SELECT * FROM journal'` is readable as it is.
+// AUTOINCREMENT: a sequence number is never handed out twice, even if old rows are pruned after
+// upload. Rows are only ever inserted, so the sequence has no gaps.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE journal (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind           TEXT NOT NULL CHECK (kind IN ('decision', 'event')),
+  ts_us          INTEGER NOT NULL,  -- UTC, microseconds since the Unix epoch
+  gate           TEXT NOT NULL,
+  direction      TEXT NOT NULL,
+  credential     TEXT,              -- full key; NULL when there is none
+  media          TEXT,              -- decisions only
+  outcome        TEXT,              -- decisions only
+  reason         TEXT,              -- decision's reason, or an event's pending reason
+  health         TEXT,              -- decisions only
+  mode           TEXT,              -- decisions only
+  upgrade_prompt INTEGER,           -- decisions only
+  latency_us     INTEGER,           -- decisions only
+  event          TEXT               -- events only
+);
+CREATE INDEX journal_by_ts ON journal (ts_us);
+)sql"},
+};
+static_assert(kMigrations[std::size(kMigrations) - 1].version == kJournalSchemaVersion);
+
+constexpr std::string_view kKindDecision = "decision";
+constexpr std::string_view kKindEvent = "event";
+
+constexpr std::string_view kInsertSql =
+    "INSERT INTO journal (kind, ts_us, gate, direction, credential, media, outcome, reason, "
+    "health, mode, upgrade_prompt, latency_us, event) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+constexpr std::string_view kSelectSql =
+    "SELECT seq, kind, ts_us, gate, direction, credential, media, outcome, reason, health, mode, "
+    "upgrade_prompt, latency_us, event FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+
+// An entry that let the credential in: an open decision, or staff confirming a pending check.
+constexpr std::string_view kRecentSql =
+    "SELECT credential, MAX(ts_us) FROM journal "
+    "WHERE ts_us >= ?1 AND direction = ?2 AND credential IS NOT NULL "
+    "AND ((kind = 'decision' AND outcome = ?3) OR (kind = 'event' AND event = ?4)) "
+    "GROUP BY credential";
+
+Status migrate(sqlite3* db) {
+  for (const Migration& m : kMigrations) {
+    // BEGIN IMMEDIATE takes the write lock first, so a second process opening the same file
+    // waits and then sees the new version instead of applying the step twice.
+    GATE_TRY(exec(db, "BEGIN IMMEDIATE"));
+    Status applied = [&]() -> Status {
+      GATE_TRY_ASSIGN(int version, user_version(db));
+      if (version > kJournalSchemaVersion) {
+        return make_error(Errc::unsupported, "journal schema version " + std::to_string(version) +
+                                                 " is newer than this build's " +
+                                                 std::to_string(kJournalSchemaVersion));
+      }
+      if (version >= m.version) return ok_status();
+      GATE_TRY(exec(db, m.sql));
+      return exec(db, "PRAGMA user_version = " + std::to_string(m.version));
+    }();
+    if (!applied) {
+      (void)exec(db, "ROLLBACK");
+      return applied;
+    }
+    GATE_TRY(exec(db, "COMMIT"));
+  }
+  return ok_status();
+}
+
+Status set_wal(sqlite3* db) {
+  GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db, "PRAGMA journal_mode = WAL"));
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) return sqlite_error(db, "journal_mode");
+  if (column_text(stmt.get(), 0) != "wal") {
+    return make_error(Errc::storage_error, "journal: WAL mode not available");
+  }
+  return ok_status();
+}
+
+int bind_optional_text(sqlite3_stmt* stmt, int index, std::string_view text) {
+  return text.empty() ? sqlite3_bind_null(stmt, index) : bind_text(stmt, index, text);
+}
+
+Status bind_entry(sqlite3_stmt* stmt, const core::DecisionRecord& r) {
+  const core::Decision& d = r.decision;
+  int rc = SQLITE_OK;
+  auto check = [&rc](int result) { rc = rc == SQLITE_OK ? result : rc; };
+  check(bind_text(stmt, 1, kKindDecision));
+  check(sqlite3_bind_int64(stmt, 2, r.ts.time_since_epoch().count()));
+  check(bind_text(stmt, 3, r.gate));
+  check(bind_text(stmt, 4, core::direction_name(r.direction)));
+  check(bind_optional_text(stmt, 5, r.credential));
+  check(bind_text(stmt, 6, core::media_name(d.media)));
+  check(bind_text(stmt, 7, core::outcome_name(d.outcome)));
+  check(bind_text(stmt, 8, core::reason_name(d.reason)));
+  check(bind_text(stmt, 9, core::health_seen_name(d.health)));
+  check(bind_text(stmt, 10, core::health_mode_name(d.mode)));
+  check(sqlite3_bind_int(stmt, 11, d.upgrade_prompt ? 1 : 0));
+  check(sqlite3_bind_int64(stmt, 12, r.latency_us));
+  if (rc != SQLITE_OK) return make_error(Errc::storage_error, "journal: bind decision failed");
+  return ok_status();
+}
+
+Status bind_entry(sqlite3_stmt* stmt, const core::GateEvent& e) {
+  int rc = SQLITE_OK;
+  auto check = [&rc](int result) { rc = rc == SQLITE_OK ? result : rc; };
+  check(bind_text(stmt, 1, kKindEvent));
+  check(sqlite3_bind_int64(stmt, 2, e.ts.time_since_epoch().count()));
+  check(bind_text(stmt, 3, e.gate));
+  check(bind_text(stmt, 4, core::direction_name(e.direction)));
+  check(bind_optional_text(stmt, 5, e.credential));
+  if (e.reason) check(bind_text(stmt, 8, core::reason_name(*e.reason)));
+  check(bind_text(stmt, 13, core::event_kind_name(e.kind)));
+  if (rc != SQLITE_OK) return make_error(Errc::storage_error, "journal: bind event failed");
+  return ok_status();
+}
+
+// Reads enum column `col` of the current row through `parse`, or fails naming the row and column.
+template <class Parse>
+auto parse_column(sqlite3_stmt* stmt, int col, std::uint64_t seq, Parse parse)
+    -> Result<typename decltype(parse(std::string_view()))::value_type> {
+  std::string_view text = column_text(stmt, col);
+  auto value = parse(text);
+  if (!value) {
+    return make_error(Errc::malformed, "journal row " + std::to_string(seq) + ": column " +
+                                           sqlite3_column_name(stmt, col) + ": unknown name '" +
+                                           std::string(text) + "'");
+  }
+  return *value;
+}
+
+std::optional<core::Direction> parse_direction(std::string_view name) {
+  for (core::Direction d : {core::Direction::entry, core::Direction::exit}) {
+    if (core::direction_name(d) == name) return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<core::HealthSeen> parse_health_seen(std::string_view name) {
+  using core::HealthSeen;
+  for (HealthSeen h : {HealthSeen::green, HealthSeen::yellow, HealthSeen::red, HealthSeen::unknown,
+                       HealthSeen::not_checked}) {
+    if (core::health_seen_name(h) == name) return h;
+  }
+  return std::nullopt;
+}
+
+Result<core::DecisionRecord> read_decision(sqlite3_stmt* s, std::uint64_t seq) {
+  core::DecisionRecord r;
+  core::Decision& d = r.decision;
+  GATE_TRY_ASSIGN(d.media, parse_column(s, 6, seq, core::parse_media));
+  GATE_TRY_ASSIGN(d.outcome, parse_column(s, 7, seq, core::parse_outcome));
+  GATE_TRY_ASSIGN(d.reason, parse_column(s, 8, seq, core::parse_reason));
+  GATE_TRY_ASSIGN(d.health, parse_column(s, 9, seq, parse_health_seen));
+  GATE_TRY_ASSIGN(d.mode, parse_column(s, 10, seq, core::parse_health_mode));
+  d.upgrade_prompt = sqlite3_column_int(s, 11) != 0;
+  r.latency_us = sqlite3_column_int64(s, 12);
+  return r;
+}
+
+Result<core::GateEvent> read_event(sqlite3_stmt* s, std::uint64_t seq) {
+  core::GateEvent e;
+  GATE_TRY_ASSIGN(e.kind, parse_column(s, 13, seq, core::parse_event_kind));
+  if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
+    GATE_TRY_ASSIGN(e.reason, parse_column(s, 8, seq, core::parse_reason));
+  }
+  return e;
+}
+
+// The fields every entry has, whatever its kind.
+template <class Entry>
+void read_common(sqlite3_stmt* s, Entry& entry, core::Direction direction) {
+  entry.ts = Instant(Duration(sqlite3_column_int64(s, 2)));
+  entry.gate = std::string(column_text(s, 3));
+  entry.direction = direction;
+  entry.credential = std::string(column_text(s, 5));
+}
+
+Result<JournalRow> read_row(sqlite3_stmt* s) {
+  JournalRow row;
+  row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  std::string_view kind = column_text(s, 1);
+  GATE_TRY_ASSIGN(core::Direction direction, parse_column(s, 4, row.seq, parse_direction));
+  if (kind == kKindDecision) {
+    GATE_TRY_ASSIGN(core::DecisionRecord r, read_decision(s, row.seq));
+    read_common(s, r, direction);
+    row.entry = std::move(r);
+  } else if (kind == kKindEvent) {
+    GATE_TRY_ASSIGN(core::GateEvent e, read_event(s, row.seq));
+    read_common(s, e, direction);
+    row.entry = std::move(e);
+  } else {
+    return make_error(Errc::malformed, "journal row " + std::to_string(row.seq) +
+                                           ": column kind: unknown name '" + std::string(kind) +
+                                           "'");
+  }
+  return row;
+}
+
+}  // namespace
+
+Result<Journal> Journal::open(const std::string& path) {
+  GATE_TRY_ASSIGN(DbHandle db, open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  GATE_TRY(set_wal(db.get()));
+  // Durability: in WAL mode, synchronous=FULL fsyncs the WAL at every commit, so an append that
+  // returned is on the medium and survives a process kill or a power cut. (NORMAL would sync only
+  // at checkpoints: a power cut could drop the last commits.) The setting is per connection.
+  GATE_TRY(exec(db.get(), "PRAGMA synchronous = FULL"));
+  GATE_TRY(migrate(db.get()));
+  Journal journal(std::move(db));
+  GATE_TRY_ASSIGN(journal.insert_stmt_, prepare(journal.db_.get(), kInsertSql));
+  return journal;
+}
+
+Result<std::uint64_t> Journal::append(const JournalEntry& entry) {
+  sqlite3_stmt* stmt = insert_stmt_.get();
+  StmtReset reset(stmt);
+  GATE_TRY(std::visit([stmt](const auto& e) { return bind_entry(stmt, e); }, entry));
+  // Autocommit: this one INSERT is its own transaction, durable when step returns SQLITE_DONE.
+  if (sqlite3_step(stmt) != SQLITE_DONE) return sqlite_error(db_.get(), "journal append");
+  return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(db_.get()));
+}
+
+Result<std::vector<JournalRow>> Journal::read(std::uint64_t after, std::size_t limit) {
+  GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db_.get(), kSelectSql));
+  sqlite3_stmt* s = stmt.get();
+  // A negative LIMIT means no limit in SQLite.
+  auto sql_limit = limit > static_cast<std::size_t>(INT64_MAX) ? sqlite3_int64{-1}
+                                                               : static_cast<sqlite3_int64>(limit);
+  auto sql_after = after > static_cast<std::uint64_t>(INT64_MAX)
+                       ? sqlite3_int64{INT64_MAX}
+                       : static_cast<sqlite3_int64>(after);
+  if (sqlite3_bind_int64(s, 1, sql_after) != SQLITE_OK ||
+      sqlite3_bind_int64(s, 2, sql_limit) != SQLITE_OK) {
+    return sqlite_error(db_.get(), "journal read bind");
+  }
+  std::vector<JournalRow> rows;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    GATE_TRY_ASSIGN(JournalRow row, read_row(s));
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_.get(), "journal read");
+  return rows;
+}
+
+Status Journal::recent_entries(Instant since,
+                               const std::function<void(std::string_view, Instant)>& visit) {
+  GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db_.get(), kRecentSql));
+  sqlite3_stmt* s = stmt.get();
+  // The names are bound, not spelled in the SQL, so they stay those of the name functions.
+  if (sqlite3_bind_int64(s, 1, since.time_since_epoch().count()) != SQLITE_OK ||
+      bind_text(s, 2, core::direction_name(core::Direction::entry)) != SQLITE_OK ||
+      bind_text(s, 3, core::outcome_name(core::Outcome::open)) != SQLITE_OK ||
+      bind_text(s, 4, core::event_kind_name(core::EventKind::staff_confirm)) != SQLITE_OK) {
+    return sqlite_error(db_.get(), "journal recent entries bind");
+  }
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    visit(column_text(s, 0), Instant(Duration(sqlite3_column_int64(s, 1))));
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_.get(), "journal recent entries");
+  return ok_status();
+}
+
+}  // namespace gate::store

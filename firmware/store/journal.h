@@ -37,8 +37,9 @@ class Journal {
   // Rows with seq > after, in order, at most `limit`.
   Result<std::vector<JournalRow>> read(std::uint64_t after = 0, std::size_t limit = SIZE_MAX);
 
-  // For anti-passback across restarts: the latest open entry decision per credential at or after
-  // `since` (gate direction entry), calling `visit(credential, ts)` for each.
+  // For anti-passback across restarts: per credential, the latest entry at or after `since` that
+  // let it in (direction entry: an open decision, or a staff_confirm event), calling
+  // `visit(credential, ts)` for each.
   Status recent_entries(Instant since,
                         const std::function<void(std::string_view, Instant)>& visit);
 

@@ -1,0 +1,88 @@
+// Helpers for the journal and passback tests: a scratch directory and entry builders.
+#pragma once
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "firmware/store/journal.h"
+
+namespace gate::store::testing {
+
+// A fresh directory under /tmp, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ =
+        (std::filesystem::temp_directory_path() / "gate_store_test.XXXXXX").string();
+    REQUIRE(mkdtemp(templ.data()) != nullptr);
+    path_ = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const char* name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// An entry decision at gate L1-S07-G03 (card, green, enforce, 412 µs) with the given outcome.
+inline core::DecisionRecord decision(std::string credential, Instant ts,
+                                     core::Outcome outcome = core::Outcome::open,
+                                     core::Reason reason = core::Reason::ok,
+                                     core::Direction direction = core::Direction::entry) {
+  core::DecisionRecord r;
+  r.ts = ts;
+  r.gate = "L1-S07-G03";
+  r.direction = direction;
+  r.credential = std::move(credential);
+  r.decision.outcome = outcome;
+  r.decision.reason = reason;
+  r.decision.media = core::Media::card;
+  r.decision.health = core::HealthSeen::green;
+  r.decision.mode = core::HealthMode::enforce;
+  r.latency_us = 412;
+  return r;
+}
+
+inline core::GateEvent event(core::EventKind kind, std::string credential, Instant ts) {
+  core::GateEvent e;
+  e.ts = ts;
+  e.gate = "L1-S07-G03";
+  e.kind = kind;
+  e.credential = std::move(credential);
+  return e;
+}
+
+inline Journal open_journal(const std::string& path) {
+  auto journal = Journal::open(path);
+  INFO("open: " << (journal ? std::string() : journal.error().message));
+  REQUIRE(journal.ok());
+  return std::move(journal).value();
+}
+
+inline std::uint64_t append(Journal& journal, const JournalEntry& entry) {
+  auto seq = journal.append(entry);
+  INFO("append: " << (seq ? std::string() : seq.error().message));
+  REQUIRE(seq.ok());
+  return *seq;
+}
+
+inline std::vector<JournalRow> read_all(Journal& journal) {
+  auto rows = journal.read();
+  INFO("read: " << (rows ? std::string() : rows.error().message));
+  REQUIRE(rows.ok());
+  return std::move(rows).value();
+}
+
+// The credential of a row, whatever its kind.
+inline std::string credential_of(const JournalRow& row) {
+  return std::visit([](const auto& e) { return e.credential; }, row.entry);
+}
+
+}  // namespace gate::store::testing
