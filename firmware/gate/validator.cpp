@@ -1,0 +1,98 @@
+#include "firmware/gate/validator.h"
+
+#include <utility>
+
+#include "firmware/core/policy.h"
+#include "hal/log.h"
+
+namespace gate::control {
+namespace {
+constexpr std::string_view kTag = "validator";
+}
+
+// Issuer keys for the ride-code verifier, straight from the cache's issuer_key records.
+class Validator::CacheKeys final : public core::IssuerKeySource {
+ public:
+  explicit CacheKeys(store::CacheReader* cache) : cache_(cache) {}
+  std::optional<core::IssuerKey> find_issuer_key(std::uint16_t issuer_id,
+                                                 std::uint8_t key_id) override {
+    if (!cache_) return std::nullopt;
+    auto key = cache_->issuer_key(issuer_id, key_id);
+    if (!key.ok()) {
+      log(LogLevel::error, kTag, "issuer key lookup: " + key.error().message);
+      return std::nullopt;
+    }
+    return *key;
+  }
+
+ private:
+  store::CacheReader* cache_;
+};
+
+Validator::Validator(core::GateContext gate, store::CacheReader* cache,
+                     store::PassbackMemory& passback, core::Trc1Options code_options)
+    : gate_(std::move(gate)),
+      cache_(cache),
+      passback_(passback),
+      verifier_(code_options),
+      keys_(std::make_unique<CacheKeys>(cache)) {}
+
+Validator::~Validator() = default;
+
+core::Policy Validator::policy_now(Instant now) {
+  if (!cache_) return core::Policy{};
+  auto records = cache_->policies();
+  if (!records.ok()) {
+    log(LogLevel::error, kTag, "policies: " + records.error().message);
+    return core::Policy{};
+  }
+  const core::PolicyRecord* in_force = core::resolve_policy(**records, gate_, now);
+  return in_force ? in_force->policy : core::Policy{};
+}
+
+core::Decision Validator::decide(core::Presentation presented, Instant now) {
+  core::CacheFacts facts;
+  if (!cache_) {
+    presented.out_of_service = true;
+    return core::decide(presented, facts, core::Policy{}, gate_, now);
+  }
+  core::Policy policy = policy_now(now);
+  bool needs_facts = !presented.emergency && !presented.out_of_service &&
+                     !presented.read_failure && !presented.credential.empty();
+  if (needs_facts) {
+    Status looked_up = cache_->lookup(presented.credential, facts);
+    if (policy.max_cache_age_minutes > 0 && looked_up.ok()) {
+      auto sync = cache_->sync_state();
+      if (sync.ok()) {
+        facts.last_good_sync = sync->last_good_sync;
+      } else {
+        looked_up = sync.status();
+      }
+    }
+    if (!looked_up.ok()) {
+      if (!cache_error_logged_) log(LogLevel::error, kTag, "cache: " + looked_up.error().message);
+      cache_error_logged_ = true;
+      presented.out_of_service = true;
+      return core::decide(presented, core::CacheFacts{}, policy, gate_, now);
+    }
+    cache_error_logged_ = false;
+    facts.last_entry_here = passback_.last_entry(presented.credential);
+  }
+  return core::decide(presented, facts, policy, gate_, now);
+}
+
+std::variant<core::RideCodeOk, core::Reason> Validator::check_code(std::string_view text,
+                                                                   Instant now) {
+  return verifier_.verify(text, now, *keys_, replay_);
+}
+
+void Validator::record_entry(std::string_view credential, Instant at) {
+  passback_.record_entry(credential, at);
+  // Keep the memory bounded by a day's riders: no anti-passback window is that long.
+  if (++entries_since_evict_ >= kEvictEvery) {
+    entries_since_evict_ = 0;
+    passback_.evict_before(at - std::chrono::hours(24));
+  }
+}
+
+}  // namespace gate::control

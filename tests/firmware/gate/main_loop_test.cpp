@@ -1,0 +1,219 @@
+// The main loop with the real cache and journal on disk and the simulated devices: ordering of
+// journal and relay, one tap per presence and hold-off, cards held while the gate is busy, reader
+// loss, a missing cache, the watchdog. Time moves only through SimClock.
+#include "firmware/gate/main_loop.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "firmware/store/record_loader.h"
+#include "sim/cards/card_factory.h"
+#include "sim/gate_sim/sim_gate.h"
+
+using namespace gate;
+using namespace std::chrono_literals;
+
+namespace {
+
+// 05:00 on 23 May 2022 in Beijing = 21:00 UTC on the 22nd.
+const Instant kFirstTrain = Instant(std::chrono::seconds(1653253200));
+
+constexpr const char* kRecords = R"(
+{"type":"policy","id":"l1","effective_from":"2022-05-20T00:00:00+08:00","scope":{"lines":["L1"],"stations":[]},"health_mode":"enforce","not_upgraded":"staff_check","anti_passback_minutes":20}
+{"type":"binding","credential":"tu:3105170010170907984","identity":"id-1","media":"card","status":"active","since":"2022-05-17T09:12:00+08:00"}
+{"type":"health","identity":"id-1","colour":"green","popup":false,"last_negative_test":null,"as_of":"2022-05-23T04:00:00+08:00"}
+{"type":"binding","credential":"tu:3105170020000000012","identity":"id-2","media":"card","status":"active","since":"2022-05-17T09:12:00+08:00"}
+{"type":"health","identity":"id-2","colour":"green","popup":false,"last_negative_test":null,"as_of":"2022-05-23T04:00:00+08:00"}
+)";
+
+struct Fixture {
+  std::filesystem::path dir;
+  app::Config config;
+  std::vector<store::JournalEntry> entries;
+  std::vector<bool> relay_open_when_journaled;
+  std::unique_ptr<sim::SimGate> gate;
+
+  explicit Fixture(bool with_cache = true) {
+    dir = std::filesystem::temp_directory_path() /
+          ("main-loop-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    config.gate = *core::parse_gate_spec("L1:S07:G03:entry");
+    config.cache_path = (dir / "cache.db").string();
+    config.journal_path = (dir / "journal.db").string();
+    if (with_cache) {
+      std::ofstream(dir / "records.jsonl") << kRecords;
+      REQUIRE(store::load_records_file((dir / "records.jsonl").string(), config.cache_path,
+                                       kFirstTrain)
+                  .ok());
+    }
+    start();
+  }
+  ~Fixture() {
+    gate.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void start() {
+    gate.reset();
+    auto created = sim::SimGate::create(config, kFirstTrain, [this](std::uint64_t,
+                                                                     const store::JournalEntry& e) {
+      entries.push_back(e);
+      relay_open_when_journaled.push_back(gate ? gate->mechanism().relay_open() : false);
+    });
+    REQUIRE(created.ok());
+    gate = std::move(*created);
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  std::vector<core::DecisionRecord> decisions() const {
+    std::vector<core::DecisionRecord> out;
+    for (const auto& e : entries) {
+      if (const auto* d = std::get_if<core::DecisionRecord>(&e)) out.push_back(*d);
+    }
+    return out;
+  }
+  void place(const std::string& key) { gate->reader().place(sim::make_card_for_key(key)); }
+};
+
+}  // namespace
+
+TEST_CASE("an open decision is journaled before the relay is driven") {
+  Fixture f;
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  auto d = f.decisions();
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].decision.reason == core::Reason::ok);
+  CHECK(f.relay_open_when_journaled.back() == false);  // the relay moved only after the append
+  CHECK(f.gate->mechanism().relay_open());
+  CHECK(f.gate->indicator().current().light == hal::Light::green);
+}
+
+TEST_CASE("a card held on the reader is one tap; the same card again within hold-off is ignored") {
+  Fixture f;
+  f.place("tu:3105170020000000012");
+  REQUIRE(f.gate->advance(3s).ok());  // held on the reader for 3 s: still one tap
+  CHECK(f.decisions().size() == 1);
+  f.gate->mechanism().add_passages(1);
+  REQUIRE(f.gate->step().ok());
+  f.gate->reader().remove_all();
+  // Presented again 3 s after its read: past the 1.5 s hold-off, a new tap (refused by
+  // anti-passback, but decided and recorded).
+  f.place("tu:3105170020000000012");
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.decisions().size() == 2);
+  f.gate->reader().remove_all();
+  REQUIRE(f.gate->advance(1s).ok());
+  // Re-presented 1 s after the previous read: within the hold-off, not a new tap.
+  f.place("tu:3105170020000000012");
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.decisions().size() == 2);
+}
+
+TEST_CASE("a card that comes while the gate is open is read once the gate is ready") {
+  Fixture f;
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  f.gate->reader().remove_all();
+  f.place("tu:3105170020000000012");  // the next rider taps while the first is still passing
+  REQUIRE(f.gate->advance(100ms).ok());
+  CHECK(f.decisions().size() == 1);
+  f.gate->mechanism().add_passages(1);
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].credential == "tu:3105170020000000012");
+  CHECK(f.decisions()[1].decision.reason == core::Reason::ok);
+}
+
+TEST_CASE("a card gone before the gate was ready reads as read_error") {
+  Fixture f;
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  f.gate->reader().remove_all();
+  f.place("tu:3105170020000000012");
+  REQUIRE(f.gate->step().ok());
+  f.gate->reader().remove_all();  // left before the first rider passed
+  f.gate->mechanism().add_passages(1);
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].decision.reason == core::Reason::read_error);
+}
+
+TEST_CASE("reader down: out of service after the grace, back by itself") {
+  Fixture f;
+  f.gate->reader().set_down(true);
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.gate->indicator().current() == control::idle_indicator());
+  REQUIRE(f.gate->advance(3s - 10ms).ok());
+  CHECK(f.gate->indicator().current() == control::idle_indicator());
+  REQUIRE(f.gate->advance(10ms).ok());
+  CHECK(f.gate->indicator().current() == control::out_of_service_indicator());
+  // Codes still get a decision: out_of_service.
+  f.gate->scanner().push_line("TRC1:XYZ");
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 1);
+  CHECK(f.decisions()[0].decision.reason == core::Reason::out_of_service);
+  REQUIRE(f.gate->advance(2s).ok());
+  f.gate->reader().set_down(false);
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.gate->indicator().current() == control::idle_indicator());
+  int down = 0, up = 0;
+  for (const auto& e : f.entries) {
+    if (const auto* ev = std::get_if<core::GateEvent>(&e)) {
+      down += ev->kind == core::EventKind::reader_down;
+      up += ev->kind == core::EventKind::reader_up;
+    }
+  }
+  CHECK(down == 1);  // logged and recorded once, not once per poll
+  CHECK(up == 1);
+}
+
+TEST_CASE("without a usable cache the gate is out of service and says so") {
+  Fixture f(false);
+  CHECK(f.gate->indicator().current() == control::out_of_service_indicator());
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 1);
+  CHECK(f.decisions()[0].decision.reason == core::Reason::out_of_service);
+  CHECK(f.decisions()[0].decision.outcome == core::Outcome::deny);
+  CHECK_FALSE(f.gate->mechanism().relay_open());
+}
+
+TEST_CASE("a code scanned while staff are checking is held and decided afterwards") {
+  Fixture f;
+  f.place("tu:3105170080000000018");  // not upgraded: policy says staff_check
+  REQUIRE(f.gate->step().ok());
+  f.gate->reader().remove_all();
+  REQUIRE(f.decisions().back().decision.outcome == core::Outcome::staff_check);
+  f.gate->scanner().push_line("not a code");
+  REQUIRE(f.gate->advance(1s).ok());
+  CHECK(f.decisions().size() == 1);
+  REQUIRE(f.gate->advance(20s).ok());  // staff never came: deny, then the held line is decided
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].decision.reason == core::Reason::code_malformed);
+}
+
+TEST_CASE("the loop kicks the watchdog every iteration; a stalled loop lets it expire") {
+  Fixture f;
+  std::size_t before = f.gate->watchdog().kicks();
+  REQUIRE(f.gate->advance(1s).ok());
+  CHECK(f.gate->watchdog().kicks() >= before + 100);  // every 10 ms step
+  CHECK_FALSE(f.gate->watchdog().expired());
+  f.gate->clock().advance(f.config.watchdog_timeout + 1ms);  // time passes, the loop does not run
+  CHECK(f.gate->watchdog().expired());
+}
+
+TEST_CASE("the anti-passback memory is rebuilt from the journal at start-up") {
+  Fixture f;
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  f.gate->reader().remove_all();
+  f.start();  // a restart on the same journal and cache
+  f.gate->clock().advance(10min);
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.decisions().back().decision.reason == core::Reason::already_inside);
+}
