@@ -1,0 +1,49 @@
+// The gate's configuration file: `key = value` lines, `#` comments, blank lines ignored. The same
+// file drives the board program and the simulator; command-line flags override single keys.
+// Every problem is reported with the line number and the key; nothing is half-read.
+#pragma once
+
+#include <chrono>
+#include <istream>
+#include <string>
+#include <string_view>
+
+#include "firmware/core/gate_context.h"
+#include "firmware/gate/main_loop.h"
+#include "hal/result.h"
+
+namespace gate::app {
+
+struct Config {
+  core::GateContext gate;                     // gate = L1:S07:G03:entry   (required)
+  std::string cache_path;                     // cache = /var/lib/gate/cache.db (required)
+  std::string journal_path;                   // journal = /var/lib/gate/journal.db (required)
+  control::LoopConfig loop;                   // timings and reader settings
+  std::chrono::seconds code_skew{30};         // code_skew = 30s
+  Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
+  std::string reader = "direct";              // reader = direct | pn532 | libnfc connstring
+  std::string scanner = "direct";             // scanner = direct | serial device path
+};
+
+// Keys and their meaning, for --help and the README.
+std::string_view config_reference();
+
+// Parses a duration: a non-negative integer followed by ms, s, min or h ("1500ms", "5s").
+Result<Duration> parse_duration(std::string_view text);
+
+// Parses "+08:00" / "-05:30" / "Z" into minutes east of UTC.
+Result<int> parse_utc_offset(std::string_view text);
+
+// Sets one key on `config` (as from a file line or a --key=value flag). Errc::invalid_argument
+// naming the key when the key is unknown or the value does not parse.
+Status set_config_value(Config& config, std::string_view key, std::string_view value);
+
+// Reads a whole file's text. Errors carry "line N: key: …". Required keys must be present at the
+// end (`require_paths` false lets the simulator fill cache and journal from flags).
+Result<Config> parse_config(std::istream& in, bool require_paths = true);
+Result<Config> load_config_file(const std::string& path, bool require_paths = true);
+
+// Checks the keys that must be set; used after flags were applied.
+Status validate_config(const Config& config);
+
+}  // namespace gate::app
