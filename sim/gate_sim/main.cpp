@@ -1,0 +1,62 @@
+// gate-sim: the simulator's command line. Subcommands:
+//   cache-build  build a cache from JSON Lines records
+//   run          run the real gate loop on simulated devices, from a scenario or interactively
+//   populate     write realistic records for N identities
+//   journal      print a journal's entries as JSON lines
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "firmware/store/iso_time.h"
+#include "firmware/store/record_loader.h"
+#include "sim/gate_sim/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  gate-sim cache-build --records FILE.jsonl --out CACHE [--synced-at ISO-TIME]\n"
+    "  gate-sim run --cache CACHE --gate LINE:STATION:GATE:entry|exit\n"
+    "               (--scenario FILE | --interactive) [--journal PATH] [--config FILE]\n"
+    "               [--set KEY=VALUE]...\n"
+    "  gate-sim populate --identities N [--seed S] [--as-of ISO-TIME] [--out FILE]\n"
+    "  gate-sim journal --journal PATH\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::string command = argv[1];
+  gate::sim::Args args;
+  for (int i = 2; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--interactive") {
+      args.flags["interactive"].push_back("1");
+      continue;
+    }
+    if (flag.rfind("--", 0) != 0 || i + 1 >= argc) {
+      std::cerr << "gate-sim: unexpected argument `" << flag << "`\n" << kUsage;
+      return 2;
+    }
+    args.flags[flag.substr(2)].push_back(argv[++i]);
+  }
+  if (command == "cache-build") return gate::sim::cmd_cache_build(args);
+  if (command == "run") return gate::sim::cmd_run(args);
+  if (command == "populate") return gate::sim::cmd_populate(args);
+  if (command == "journal") return gate::sim::cmd_journal(args);
+  if (command == "--help" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "gate-sim: unknown command `" << command << "`\n" << kUsage;
+  return 2;
+}

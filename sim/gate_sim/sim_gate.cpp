@@ -1,0 +1,114 @@
+#include "sim/gate_sim/sim_gate.h"
+
+#include "hal/log.h"
+#include "sim/cards/card_factory.h"
+#include "sim/cards/faulty_card.h"
+
+namespace gate::sim {
+namespace {
+// How far back the anti-passback memory is rebuilt from the journal at start-up: longer than any
+// sensible anti_passback_minutes.
+constexpr Duration kPassbackHorizon = std::chrono::hours(24);
+}  // namespace
+
+SimGate::SimGate(const app::Config& config, Instant start)
+    : config_(config),
+      clock_(start),
+      reader_(clock_),
+      scanner_(clock_),
+      mechanism_(clock_),
+      indicator_(clock_),
+      watchdog_(clock_, config.watchdog_timeout) {}
+
+Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Instant start,
+                                                 control::EntryObserver observer) {
+  std::unique_ptr<SimGate> g(new SimGate(config, start));
+  GATE_TRY_ASSIGN(store::Journal journal, store::Journal::open(config.journal_path));
+  g->journal_.emplace(std::move(journal));
+  auto cache = store::CacheReader::open(config.cache_path);
+  if (cache.ok()) {
+    g->cache_.emplace(std::move(*cache));
+  } else {
+    log(LogLevel::error, "sim", "cache unusable, gate out of service: " + cache.error().message);
+  }
+  GATE_TRY(g->passback_.load(*g->journal_, start - kPassbackHorizon));
+  core::Trc1Options code_options;
+  code_options.skew = config.code_skew;
+  g->validator_ = std::make_unique<control::Validator>(
+      config.gate, g->cache_ ? &*g->cache_ : nullptr, g->passback_, code_options);
+  control::Devices devices{g->clock_,     g->reader_,    &g->scanner_, g->mechanism_,
+                           g->indicator_, &g->staff_,    g->watchdog_};
+  control::LoopConfig loop_config = config.loop;
+  loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
+  g->loop_ = std::make_unique<control::MainLoop>(devices, *g->validator_, *g->journal_, config.gate,
+                                                 loop_config, std::move(observer));
+  GATE_TRY(g->loop_->start());
+  return g;
+}
+
+Status SimGate::step() { return loop_->run_once(); }
+
+Status SimGate::advance(Duration d) {
+  while (d > Duration::zero()) {
+    Duration by = std::min(d, kStep);
+    clock_.advance(by);
+    d -= by;
+    GATE_TRY(step());
+  }
+  return ok_status();
+}
+
+Status SimGate::tap(const ScenarioEvent& event) {
+  using K = ScenarioEvent::Kind;
+  std::vector<std::shared_ptr<EmulatedCard>> cards;
+  if (event.kind == K::tap_bad) {
+    cards.push_back(std::make_shared<FaultyCard>(FaultMode::garbage));
+  }
+  for (const std::string& key : event.keys) {
+    CardOptions options;
+    options.phone = event.phone;
+    if (event.expires) options.valid_until = *event.expires;
+    auto card = make_card_for_key(key, options);
+    if (!card) return make_error(Errc::malformed, "line " + std::to_string(event.line) + ": bad key");
+    cards.push_back(std::move(card));
+  }
+  reader_.place_many(cards);
+  GATE_TRY(step());
+  GATE_TRY(advance(event.duration > Duration::zero() ? event.duration : kTapDwell));
+  reader_.remove_all();
+  return step();
+}
+
+Status SimGate::play(const ScenarioEvent& event) {
+  using K = ScenarioEvent::Kind;
+  switch (event.kind) {
+    case K::clock:
+      clock_.set_wall(event.at);
+      return step();
+    case K::wait:
+      return advance(event.duration);
+    case K::tap:
+    case K::tap_many:
+    case K::tap_bad:
+      return tap(event);
+    case K::scan:
+      scanner_.push_line(event.text);
+      return step();
+    case K::pass:
+      mechanism_.add_passages(1);
+      return step();
+    case K::staff_confirm:
+      staff_.push(hal::StaffCommand::confirm);
+      return step();
+    case K::staff_open:
+      staff_.push(hal::StaffCommand::open);
+      return step();
+    case K::emergency_on:
+    case K::emergency_off:
+      mechanism_.set_emergency(event.kind == K::emergency_on);
+      return step();
+  }
+  return ok_status();
+}
+
+}  // namespace gate::sim

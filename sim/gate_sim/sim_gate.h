@@ -1,0 +1,73 @@
+// The simulator's composition root: the real firmware (validator, gate controller, main loop,
+// cache, journal) on simulated devices, with the scenario events that drive those devices.
+// firmware/ never knows it runs here.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "firmware/app/config.h"
+#include "firmware/gate/main_loop.h"
+#include "firmware/gate/validator.h"
+#include "firmware/store/cache.h"
+#include "firmware/store/journal.h"
+#include "firmware/store/passback_memory.h"
+#include "sim/devices/sim_card_reader.h"
+#include "sim/devices/sim_clock.h"
+#include "sim/devices/sim_code_scanner.h"
+#include "sim/devices/sim_gate_mechanism.h"
+#include "sim/devices/sim_indicator.h"
+#include "sim/devices/sim_staff_panel.h"
+#include "sim/devices/sim_watchdog.h"
+#include "sim/scenario/scenario.h"
+
+namespace gate::sim {
+
+class SimGate {
+ public:
+  // Time between two loop iterations while simulated time passes.
+  static constexpr Duration kStep = std::chrono::milliseconds(10);
+  // How long a card stays in the field for a plain `tap`.
+  static constexpr Duration kTapDwell = std::chrono::milliseconds(200);
+
+  // Opens the journal (required) and the cache (a missing or unusable cache leaves the gate out of
+  // service, as on a board), loads the anti-passback memory and starts the loop at `start`.
+  static Result<std::unique_ptr<SimGate>> create(const app::Config& config, Instant start,
+                                                 control::EntryObserver observer);
+
+  // One loop iteration at the current simulated time.
+  Status step();
+  // Lets `d` of simulated time pass, running the loop every kStep.
+  Status advance(Duration d);
+  // Carries out one scenario event on the devices and lets the loop react.
+  Status play(const ScenarioEvent& event);
+
+  SimClock& clock() { return clock_; }
+  SimCardReader& reader() { return reader_; }
+  SimCodeScanner& scanner() { return scanner_; }
+  SimGateMechanism& mechanism() { return mechanism_; }
+  SimIndicator& indicator() { return indicator_; }
+  SimStaffPanel& staff() { return staff_; }
+  SimWatchdog& watchdog() { return watchdog_; }
+  control::MainLoop& loop() { return *loop_; }
+
+ private:
+  SimGate(const app::Config& config, Instant start);
+  Status tap(const ScenarioEvent& event);
+
+  app::Config config_;
+  SimClock clock_;
+  SimCardReader reader_;
+  SimCodeScanner scanner_;
+  SimGateMechanism mechanism_;
+  SimIndicator indicator_;
+  SimStaffPanel staff_;
+  SimWatchdog watchdog_;
+  std::optional<store::CacheReader> cache_;
+  std::optional<store::Journal> journal_;
+  store::PassbackMemory passback_;
+  std::unique_ptr<control::Validator> validator_;
+  std::unique_ptr<control::MainLoop> loop_;
+};
+
+}  // namespace gate::sim
