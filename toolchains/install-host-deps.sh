@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the host build, the simulator and the tests need. Idempotent:
+# does nothing when they are all present. Needs root (or sudo) only when something is missing.
+#   cmake ninja-build g++        the build
+#   libsqlite3-dev               the cache and the journal
+#   libmbedtls-dev               ride-code signatures (and, later, TLS)
+#   nlohmann-json3-dev           JSON Lines records in the simulator's loader (header-only)
+#   catch2                       the unit tests
+set -euo pipefail
+
+packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2)
+if [ "$#" -gt 0 ]; then packages+=("$@"); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-host-deps: need root to install: ${missing[*]}" >&2; exit 1; }
+  as_root=(sudo)
+fi
+echo "install-host-deps: installing ${missing[*]}" >&2
+# One index failing transiently must not stop us: retry, then try the install with what we have.
+for attempt in 1 2 3; do
+  if "${as_root[@]}" apt-get update -q >/dev/null 2>&1; then break; fi
+  echo "install-host-deps: apt-get update failed (attempt $attempt)" >&2
+done
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -q --no-install-recommends \
+  "${missing[@]}" >/dev/null
