@@ -61,14 +61,7 @@ core::Decision Validator::decide(core::Presentation presented, Instant now) {
                      !presented.read_failure && !presented.credential.empty();
   if (needs_facts) {
     Status looked_up = cache_->lookup(presented.credential, facts);
-    if (policy.max_cache_age_minutes > 0 && looked_up.ok()) {
-      auto sync = cache_->sync_state();
-      if (sync.ok()) {
-        facts.last_good_sync = sync->last_good_sync;
-      } else {
-        looked_up = sync.status();
-      }
-    }
+    facts.last_good_sync = cache_->last_sync_state().last_good_sync;  // read by policy_now()
     if (!looked_up.ok()) {
       if (!cache_error_logged_) log(LogLevel::error, kTag, "cache: " + looked_up.error().message);
       cache_error_logged_ = true;

@@ -77,6 +77,10 @@ class CacheReader {
 
   Result<SyncState> sync_state();
 
+  // The sync state as the last policies() call read it (it reads that row anyway to see whether
+  // the file changed), so a decision needs no separate read for cache_stale.
+  const SyncState& last_sync_state() const { return last_sync_; }
+
   Result<std::optional<core::IssuerKey>> issuer_key(std::uint16_t issuer_id, std::uint8_t key_id);
 
   sqlite3* db() { return db_.get(); }
@@ -89,6 +93,7 @@ class CacheReader {
   StmtHandle issuer_stmt_;
   std::vector<core::PolicyRecord> policies_;
   std::optional<unsigned> policies_version_;
+  SyncState last_sync_;
 };
 
 }  // namespace gate::store

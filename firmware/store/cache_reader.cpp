@@ -148,13 +148,10 @@ Status CacheReader::lookup(std::string_view credential, core::CacheFacts& facts)
 
 Result<const std::vector<core::PolicyRecord>*> CacheReader::policies() {
   // The data version only moves when a read transaction starts, so start one (the one-row
-  // sync_state read) before asking; then re-read only if it differs from the one last read at.
+  // sync_state read, kept for last_sync_state()) before asking; then re-read only if it differs
+  // from the one last read at.
   auto data_version = [this]() -> Result<unsigned> {
-    {
-      StmtReset reset(sync_stmt_.get());
-      int rc = sqlite3_step(sync_stmt_.get());
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sqlite_error(db_.get(), "cache version");
-    }
+    GATE_TRY_ASSIGN(last_sync_, sync_state());
     unsigned v = 0;
     if (sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) {
       return sqlite_error(db_.get(), "cache data version");

@@ -34,7 +34,7 @@ struct Fixture {
   std::vector<bool> relay_open_when_journaled;
   std::unique_ptr<sim::SimGate> gate;
 
-  explicit Fixture(bool with_cache = true) {
+  explicit Fixture(bool with_cache = true, std::string extra_records = "") {
     dir = std::filesystem::temp_directory_path() /
           ("main-loop-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter()));
     std::filesystem::remove_all(dir);
@@ -43,7 +43,7 @@ struct Fixture {
     config.cache_path = (dir / "cache.db").string();
     config.journal_path = (dir / "journal.db").string();
     if (with_cache) {
-      std::ofstream(dir / "records.jsonl") << kRecords;
+      std::ofstream(dir / "records.jsonl") << kRecords << extra_records;
       REQUIRE(store::load_records_file((dir / "records.jsonl").string(), config.cache_path,
                                        kFirstTrain)
                   .ok());
@@ -216,4 +216,24 @@ TEST_CASE("the anti-passback memory is rebuilt from the journal at start-up") {
   f.place("tu:3105170010170907984");
   REQUIRE(f.gate->step().ok());
   CHECK(f.decisions().back().decision.reason == core::Reason::already_inside);
+}
+
+TEST_CASE("a cache not synced for longer than the policy allows gives cache_stale") {
+  // Synced at the first train; the station's policy allows 60 minutes, then a staff check.
+  Fixture f(true,
+            R"({"type":"policy","id":"s07","effective_from":"2022-05-20T00:00:00+08:00",)"
+            R"("scope":{"lines":[],"stations":["S07"]},"health_mode":"enforce",)"
+            R"("max_cache_age_minutes":60,"stale":"staff_check"})"
+            "\n");
+  f.gate->clock().advance(60min);
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.decisions().back().decision.reason == core::Reason::ok);  // exactly 60 min: not older
+  f.gate->reader().remove_all();
+  f.gate->mechanism().add_passages(1);
+  f.gate->clock().advance(1s);
+  f.place("tu:3105170020000000012");
+  REQUIRE(f.gate->step().ok());
+  CHECK(f.decisions().back().decision.reason == core::Reason::cache_stale);
+  CHECK(f.decisions().back().decision.outcome == core::Outcome::staff_check);
 }
