@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "firmware/core/json_text.h"
 #include "firmware/core/name_table.h"
 
 namespace gate::core {
@@ -22,26 +23,6 @@ constexpr std::pair<EventKind, std::string_view> kEventKindNames[] = {
     {EventKind::reader_up, "reader_up"},
 };
 
-// Appends `text` as a JSON string: quotes, backslash and control characters escaped (the latter as
-// \u00xx), everything else (UTF-8 included) passed through byte for byte.
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 // Appends `"name":"value"` (value escaped), preceded by a comma unless it is the first field.
 void append_field(std::string& out, std::string_view name, std::string_view value) {

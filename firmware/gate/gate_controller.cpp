@@ -44,13 +44,17 @@ hal::IndicatorState out_of_service_indicator() {
 GateController::GateController(core::GateContext gate, GateTimings timings)
     : gate_(std::move(gate)), timings_(timings) {}
 
-core::GateEvent GateController::event(EventKind kind, Now now) const {
+core::GateEvent gate_event(const core::GateContext& gate, core::EventKind kind, Instant at) {
   core::GateEvent e;
-  e.ts = now.wall;
-  e.gate = gate_.gate_id();
-  e.direction = gate_.direction;
+  e.ts = at;
+  e.gate = gate.gate_id();
+  e.direction = gate.direction;
   e.kind = kind;
   return e;
+}
+
+core::GateEvent GateController::event(EventKind kind, Now now) const {
+  return gate_event(gate_, kind, now.wall);
 }
 
 void GateController::show(Effects& effects, hal::IndicatorState state) {

@@ -97,6 +97,9 @@ class GateController {
   hal::IndicatorState shown_;
 };
 
+// An event of `kind` at this gate, at `at`.
+core::GateEvent gate_event(const core::GateContext& gate, core::EventKind kind, Instant at);
+
 // What the indicator shows for a decision: light, buzzer, texts, and the health colour as detail.
 hal::IndicatorState indicator_for(const core::Decision& decision);
 hal::IndicatorState idle_indicator();

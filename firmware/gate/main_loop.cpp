@@ -128,15 +128,6 @@ void MainLoop::present(core::Presentation presented, Now t,
   (void)apply(controller_.on_decision(record, t));
 }
 
-core::GateEvent MainLoop::make_event(core::EventKind kind, Now t) const {
-  core::GateEvent e;
-  e.ts = t.wall;
-  e.gate = gate_.gate_id();
-  e.direction = gate_.direction;
-  e.kind = kind;
-  return e;
-}
-
 void MainLoop::poll_reader(Now t) {
   Result<hal::CardPresence> presence = dev_.reader.poll(config_.reader_poll);
   if (!presence.ok()) {
@@ -144,14 +135,14 @@ void MainLoop::poll_reader(Now t) {
       log(LogLevel::error, kTag, "card reader down: " + presence.error().message);
       reader_down_since_ = t.mono;
       held_presence_.reset();
-      (void)apply(Effects{{make_event(core::EventKind::reader_down, t)}, {}, {}});
+      (void)apply(Effects{{gate_event(gate_, core::EventKind::reader_down, t.wall)}, {}, {}});
     }
     return;
   }
   if (reader_down_since_) {
     log(LogLevel::info, kTag, "card reader back");
     reader_down_since_.reset();
-    (void)apply(Effects{{make_event(core::EventKind::reader_up, t)}, {}, {}});
+    (void)apply(Effects{{gate_event(gate_, core::EventKind::reader_up, t.wall)}, {}, {}});
   }
   if (presence->kind != hal::CardPresence::Kind::none) held_presence_ = std::move(*presence);
 }

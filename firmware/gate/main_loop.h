@@ -66,7 +66,6 @@ class MainLoop {
   void read_inputs(Now now);
   void poll_reader(Now now);
   void read_held_card(Now now);
-  core::GateEvent make_event(core::EventKind kind, Now now) const;
   void poll_scanner(Now now);
   void present(core::Presentation presented, Now now, std::chrono::steady_clock::time_point read_at);
   bool held_off(const std::string& credential, MonoInstant now);

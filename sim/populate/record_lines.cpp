@@ -4,8 +4,12 @@
 #include <chrono>
 #include <string_view>
 
+#include "firmware/core/json_text.h"
+
 namespace gate::sim {
 namespace {
+
+using core::append_json_string;
 
 // Appends `value` in decimal, zero-padded to at least `width` digits.
 void append_number(std::string& out, long long value, int width = 1) {
@@ -17,24 +21,6 @@ void append_number(std::string& out, long long value, int width = 1) {
   out.append(buf, end);
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 // Appends `,"name":` (no comma for the first field of an object, right after '{').
 void append_key(std::string& out, std::string_view name) {

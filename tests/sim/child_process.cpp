@@ -109,14 +109,4 @@ RunResult run_to_end(const std::vector<std::string>& argv) {
   return r;
 }
 
-TempDir::TempDir() {
-  std::string templ = (std::filesystem::temp_directory_path() / "gate-test-XXXXXX").string();
-  if (char* dir = mkdtemp(templ.data())) path_ = dir;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
 }  // namespace gate::test

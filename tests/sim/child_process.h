@@ -41,16 +41,5 @@ struct RunResult {
 };
 RunResult run_to_end(const std::vector<std::string>& argv);
 
-// A fresh temporary directory, removed with everything in it when this goes out of scope.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace gate::test

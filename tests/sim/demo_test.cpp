@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "child_process.h"
+#include "tests/support/temp_dir.h"
 
 using gate::test::run_to_end;
 using gate::test::TempDir;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "child_process.h"
+#include "tests/support/temp_dir.h"
 
 using gate::test::ChildProcess;
 using gate::test::run_to_end;

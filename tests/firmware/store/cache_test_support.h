@@ -1,6 +1,8 @@
 // Shared by the cache tests: a temporary directory, record builders and checked open/apply/lookup.
 #pragma once
 
+#include "tests/support/temp_dir.h"
+
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
@@ -31,22 +33,7 @@ using gate::store::CacheWriter;
 using gate::store::Deletion;
 using gate::store::RecordKind;
 
-class CacheDir {
- public:
-  CacheDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "cache_test.XXXXXX").string();
-    REQUIRE(mkdtemp(templ.data()) != nullptr);
-    path_ = templ;
-  }
-  ~CacheDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const char* name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using CacheDir = gate::test::TempDir;
 
 inline Instant at_s(std::int64_t s) {
   return Instant(seconds(s));

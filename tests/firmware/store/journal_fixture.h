@@ -9,27 +9,11 @@
 #include <vector>
 
 #include "firmware/store/journal.h"
+#include "tests/support/temp_dir.h"
 
 namespace gate::store::testing {
 
-// A fresh directory under /tmp, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ =
-        (std::filesystem::temp_directory_path() / "gate_store_test.XXXXXX").string();
-    REQUIRE(mkdtemp(templ.data()) != nullptr);
-    path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const char* name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using gate::test::TempDir;
 
 // An entry decision at gate L1-S07-G03 (card, green, enforce, 412 µs) with the given outcome.
 inline core::DecisionRecord decision(std::string credential, Instant ts,
