@@ -33,7 +33,8 @@ struct CardPresence {
 class CardReader : public ApduChannel {
  public:
   // Waits at most `timeout` for a new card presence. A card that stays in the field after it was
-  // reported is not reported again until it leaves (or the configured hold-off passes).
+  // reported is not reported again until it leaves (the main loop also ignores the same credential
+  // again within its hold-off, for readers that cannot tell a held card from a new one).
   // Errors: Errc::timeout never (a quiet field is Kind::none); Errc::io_error for a failed poll;
   // Errc::device_lost when the reader is gone (the caller reports reader-down and reopens).
   Result<CardPresence> poll(std::chrono::milliseconds timeout) { return do_poll(timeout); }

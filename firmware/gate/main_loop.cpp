@@ -206,10 +206,11 @@ Status MainLoop::run_once() {
   update_service_state(t);
   read_held_card(t);
   poll_scanner(t);
-  if (last_status_.ok()) {
-    Status kicked = dev_.watchdog.kick();
-    if (!kicked.ok()) log(LogLevel::warning, kTag, "watchdog: " + kicked.error().message);
-  }
+  // Kicked whenever an iteration completes: the watchdog catches a stalled loop. A journal that
+  // cannot take records is a defined state (out of service, shown and logged), which a reset
+  // would not cure.
+  Status kicked = dev_.watchdog.kick();
+  if (!kicked.ok()) log(LogLevel::warning, kTag, "watchdog: " + kicked.error().message);
   return last_status_;
 }
 

@@ -56,7 +56,7 @@ class MainLoop {
 
   // One iteration. Failures of devices become gate states (out of service, reader down) and log
   // lines; the returned Status is an error only when the journal cannot take a record (the relay is
-  // then left closed).
+  // then left closed, except during an emergency). The watchdog is kicked at the end.
   Status run_once();
 
   const GateController& controller() const { return controller_; }

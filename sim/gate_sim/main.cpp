@@ -3,18 +3,9 @@
 //   run          run the real gate loop on simulated devices, from a scenario or interactively
 //   populate     write realistic records for N identities
 //   journal      print a journal's entries as JSON lines
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <string>
-#include <vector>
 
-#include "firmware/store/iso_time.h"
-#include "firmware/store/record_loader.h"
 #include "sim/gate_sim/commands.h"
 
 namespace {
