@@ -20,7 +20,8 @@ class ApduChannel {
   // Sends `command` (a full APDU) and returns the card's reply including SW1 SW2.
   // Fails with Errc::timeout when the card does not answer within `timeout`, Errc::io_error when
   // the card left the field or the exchange broke, Errc::device_lost when the reader is gone.
-  Result<Bytes> transceive(std::span<const std::uint8_t> command, std::chrono::milliseconds timeout) {
+  Result<Bytes> transceive(std::span<const std::uint8_t> command,
+                           std::chrono::milliseconds timeout) {
     return do_transceive(command, timeout);
   }
 

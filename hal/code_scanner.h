@@ -12,7 +12,7 @@
 namespace gate::hal {
 
 struct ScannedLine {
-  std::string text;          // without the line terminator; may hold any bytes the scanner sent
+  std::string text;           // without the line terminator; may hold any bytes the scanner sent
   MonoInstant received_at{};  // when the last byte of the line arrived
 };
 

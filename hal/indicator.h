@@ -15,7 +15,7 @@ struct IndicatorState {
   bool buzzer = false;
   std::string text_zh;  // UTF-8
   std::string text_en;
-  std::string detail;   // second line: balance, health colour, ...; may be empty
+  std::string detail;  // second line: balance, health colour, ...; may be empty
   bool operator==(const IndicatorState&) const = default;
 };
 

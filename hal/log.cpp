@@ -13,25 +13,31 @@ LogSink& sink() {
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warning: return "warning";
-    case LogLevel::error: return "error";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warning:
+      return "warning";
+    case LogLevel::error:
+      return "error";
   }
   return "?";
 }
 
 }  // namespace
 
-void set_log_sink(LogSink s) { sink() = std::move(s); }
+void set_log_sink(LogSink s) {
+  sink() = std::move(s);
+}
 
 void log(LogLevel level, std::string_view tag, std::string_view message) {
   if (sink()) {
     sink()(level, tag, message);
     return;
   }
-  std::string line = std::string(level_name(level)) + " [" + std::string(tag) + "] " +
-                     std::string(message) + "\n";
+  std::string line =
+      std::string(level_name(level)) + " [" + std::string(tag) + "] " + std::string(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -12,7 +12,8 @@ enum class LogLevel { debug, info, warning, error };
 
 using LogSink = std::function<void(LogLevel, std::string_view tag, std::string_view message)>;
 
-// Replaces the sink (nullptr restores the stderr default). Not thread-safe against concurrent log().
+// Replaces the sink (nullptr restores the stderr default). Not thread-safe against concurrent
+// log().
 void set_log_sink(LogSink sink);
 void log(LogLevel level, std::string_view tag, std::string_view message);
 

@@ -41,7 +41,9 @@ class [[nodiscard]] Status {
   bool ok_ = true;
 };
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+  return Status();
+}
 
 // A value, or an Error.
 template <class T>
@@ -65,7 +67,9 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
-inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(Errc code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 }  // namespace gate
 
@@ -79,7 +83,8 @@ inline Error make_error(Errc code, std::string message) { return Error{code, std
 #define GATE_CONCAT_INNER_(a, b) a##b
 #define GATE_CONCAT_(a, b) GATE_CONCAT_INNER_(a, b)
 // Declares `lhs` from a Result<T>, or returns its Error.
-#define GATE_TRY_ASSIGN(lhs, expr) GATE_TRY_ASSIGN_IMPL_(GATE_CONCAT_(gate_try_v_, __LINE__), lhs, expr)
+#define GATE_TRY_ASSIGN(lhs, expr) \
+  GATE_TRY_ASSIGN_IMPL_(GATE_CONCAT_(gate_try_v_, __LINE__), lhs, expr)
 #define GATE_TRY_ASSIGN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                          \
   if (!tmp.ok()) return tmp.error();          \

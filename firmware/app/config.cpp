@@ -10,7 +10,8 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -41,7 +42,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"gate",
        [](Config& c, std::string_view v) -> Status {
          auto ctx = core::parse_gate_spec(v);
-         if (!ctx) return make_error(Errc::invalid_argument, "expected LINE:STATION:GATE:entry|exit");
+         if (!ctx)
+           return make_error(Errc::invalid_argument, "expected LINE:STATION:GATE:entry|exit");
          int offset = c.gate.utc_offset_minutes;
          c.gate = *ctx;
          c.gate.utc_offset_minutes = offset;
@@ -52,11 +54,26 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          GATE_TRY_ASSIGN(c.gate.utc_offset_minutes, parse_utc_offset(v));
          return ok_status();
        }},
-      {"cache", [](Config& c, std::string_view v) -> Status { c.cache_path = v; return ok_status(); }},
+      {"cache",
+       [](Config& c, std::string_view v) -> Status {
+         c.cache_path = v;
+         return ok_status();
+       }},
       {"journal",
-       [](Config& c, std::string_view v) -> Status { c.journal_path = v; return ok_status(); }},
-      {"reader", [](Config& c, std::string_view v) -> Status { c.reader = v; return ok_status(); }},
-      {"scanner", [](Config& c, std::string_view v) -> Status { c.scanner = v; return ok_status(); }},
+       [](Config& c, std::string_view v) -> Status {
+         c.journal_path = v;
+         return ok_status();
+       }},
+      {"reader",
+       [](Config& c, std::string_view v) -> Status {
+         c.reader = v;
+         return ok_status();
+       }},
+      {"scanner",
+       [](Config& c, std::string_view v) -> Status {
+         c.scanner = v;
+         return ok_status();
+       }},
       {"open_timeout", timing_setter(&control::GateTimings::open_timeout)},
       {"result_display", timing_setter(&control::GateTimings::result_display)},
       {"staff_timeout", timing_setter(&control::GateTimings::staff_timeout)},

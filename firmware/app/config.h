@@ -15,14 +15,14 @@
 namespace gate::app {
 
 struct Config {
-  core::GateContext gate;                     // gate = L1:S07:G03:entry   (required)
-  std::string cache_path;                     // cache = /var/lib/gate/cache.db (required)
-  std::string journal_path;                   // journal = /var/lib/gate/journal.db (required)
-  control::LoopConfig loop;                   // timings and reader settings
-  std::chrono::seconds code_skew{30};         // code_skew = 30s
+  core::GateContext gate;              // gate = L1:S07:G03:entry   (required)
+  std::string cache_path;              // cache = /var/lib/gate/cache.db (required)
+  std::string journal_path;            // journal = /var/lib/gate/journal.db (required)
+  control::LoopConfig loop;            // timings and reader settings
+  std::chrono::seconds code_skew{30};  // code_skew = 30s
   Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
-  std::string reader = "direct";              // reader = direct | pn532 | libnfc connstring
-  std::string scanner = "direct";             // scanner = direct | serial device path
+  std::string reader = "direct";   // reader = direct | pn532 | libnfc connstring
+  std::string scanner = "direct";  // scanner = direct | serial device path
 };
 
 // Keys and their meaning, for --help and the README.

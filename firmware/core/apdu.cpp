@@ -77,7 +77,8 @@ Result<std::vector<Tlv>> parse_tlv(std::span<const std::uint8_t> data) {
     tlv.tag = data[pos++];
     if ((tlv.tag & 0x1F) == 0x1F) {
       if (pos >= data.size()) return make_error(Errc::malformed, "TLV tag truncated");
-      if ((data[pos] & 0x80) != 0) return make_error(Errc::malformed, "TLV tag longer than 2 bytes");
+      if ((data[pos] & 0x80) != 0)
+        return make_error(Errc::malformed, "TLV tag longer than 2 bytes");
       tlv.tag = static_cast<std::uint16_t>((tlv.tag << 8) | data[pos++]);
     }
     if (pos >= data.size()) return make_error(Errc::malformed, "TLV length missing");

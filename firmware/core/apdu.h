@@ -18,8 +18,8 @@ inline constexpr std::uint16_t kSwOk = 0x9000;
 inline constexpr int kMaxApduRounds = 16;
 
 struct ApduReply {
-  hal::Bytes data;        // response data; GET RESPONSE chunks appended in order
-  std::uint16_t sw = 0;   // the final SW1 SW2
+  hal::Bytes data;       // response data; GET RESPONSE chunks appended in order
+  std::uint16_t sw = 0;  // the final SW1 SW2
 };
 
 // Sends `command` (each transceive with `timeout`) and follows the card's status words:

@@ -9,15 +9,19 @@ namespace gate::core {
 namespace {
 
 constexpr std::pair<Media, std::string_view> kMediaNames[] = {
-    {Media::card, "card"}, {Media::phone_card, "phone_card"}, {Media::m1, "m1"},
-    {Media::qr, "qr"},     {Media::none, "none"},
+    {Media::card, "card"}, {Media::phone_card, "phone_card"}, {Media::m1, "m1"}, {Media::qr, "qr"},
+    {Media::none, "none"},
 };
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
   return std::all_of(s.begin(), s.end(), pred);
 }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_lower_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_lower_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f');
+}
 
 // A decimal uint64 without leading zeros (account ids of ride codes).
 bool is_uint64_decimal(std::string_view s) {
@@ -29,8 +33,12 @@ bool is_uint64_decimal(std::string_view s) {
 
 }  // namespace
 
-std::string_view media_name(Media media) { return name_of(kMediaNames, media); }
-std::optional<Media> parse_media(std::string_view name) { return value_of(kMediaNames, name); }
+std::string_view media_name(Media media) {
+  return name_of(kMediaNames, media);
+}
+std::optional<Media> parse_media(std::string_view name) {
+  return value_of(kMediaNames, name);
+}
 
 std::optional<KeyKind> credential_key_kind(std::string_view key) {
   if (key.size() < 3 || key[2] != ':') return std::nullopt;

@@ -30,11 +30,11 @@ struct Presentation {
 
 // What the cache and the gate's own memory know about the presented credential.
 struct CacheFacts {
-  std::optional<Binding> binding;             // absent: never upgraded
-  bool denied = false;                        // on the deny list
-  std::optional<HealthStatus> health;         // of the binding's identity
-  std::optional<Instant> last_good_sync;      // absent: never synced (counts as stale when checked)
-  std::optional<Instant> last_entry_here;     // last open entry of this credential at this station
+  std::optional<Binding> binding;          // absent: never upgraded
+  bool denied = false;                     // on the deny list
+  std::optional<HealthStatus> health;      // of the binding's identity
+  std::optional<Instant> last_good_sync;   // absent: never synced (counts as stale when checked)
+  std::optional<Instant> last_entry_here;  // last open entry of this credential at this station
 };
 
 // What the health check saw, as the record's `health` field has it.

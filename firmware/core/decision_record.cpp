@@ -23,7 +23,6 @@ constexpr std::pair<EventKind, std::string_view> kEventKindNames[] = {
     {EventKind::reader_up, "reader_up"},
 };
 
-
 // Appends `"name":"value"` (value escaped), preceded by a comma unless it is the first field.
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   if (out.size() > 1) out += ',';

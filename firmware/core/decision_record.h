@@ -29,8 +29,8 @@ enum class EventKind {
   staff_check_timeout,  // nobody confirmed in time: counts as deny
   emergency_on,
   emergency_off,
-  tailgating,           // a passage with no open
-  passage_timeout,      // the gate opened but nobody passed before the timeout
+  tailgating,       // a passage with no open
+  passage_timeout,  // the gate opened but nobody passed before the timeout
   reader_down,
   reader_up,
 };

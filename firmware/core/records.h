@@ -56,7 +56,7 @@ struct Policy {
 struct PolicyRecord {
   std::string id;
   Instant effective_from{};
-  std::vector<std::string> scope_lines;     // both empty = everywhere
+  std::vector<std::string> scope_lines;  // both empty = everywhere
   std::vector<std::string> scope_stations;
   Policy policy;
 };

@@ -19,17 +19,19 @@ namespace gate::core {
 class IssuerKeySource {
  public:
   virtual ~IssuerKeySource() = default;
-  virtual std::optional<IssuerKey> find_issuer_key(std::uint16_t issuer_id, std::uint8_t key_id) = 0;
+  virtual std::optional<IssuerKey> find_issuer_key(std::uint16_t issuer_id,
+                                                   std::uint8_t key_id) = 0;
 };
 
 // Which (account, generated_at, sequence) triples this gate has already accepted.
 class ReplayGuard {
  public:
   virtual ~ReplayGuard() = default;
-  virtual bool seen(std::uint64_t account_id, std::uint32_t generated_at, std::uint16_t sequence) = 0;
+  virtual bool seen(std::uint64_t account_id, std::uint32_t generated_at,
+                    std::uint16_t sequence) = 0;
   // Remembers an accepted triple until `forget_after` (the code's lifetime plus skew).
-  virtual void remember(std::uint64_t account_id, std::uint32_t generated_at, std::uint16_t sequence,
-                        Instant forget_after) = 0;
+  virtual void remember(std::uint64_t account_id, std::uint32_t generated_at,
+                        std::uint16_t sequence, Instant forget_after) = 0;
   // Like remember(), but first drops triples whose forget_after lies before `now`, and returns
   // false, remembering nothing, when a bounded guard is still full of unexpired triples (the
   // caller must then refuse the code). The default remembers and returns true.

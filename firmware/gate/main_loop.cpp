@@ -40,7 +40,9 @@ MainLoop::MainLoop(Devices devices, Validator& validator, store::Journal& journa
       observer_(std::move(observer)),
       controller_(gate_, config.timings) {}
 
-Now MainLoop::now() const { return Now{dev_.clock.wall_now(), dev_.clock.mono_now()}; }
+Now MainLoop::now() const {
+  return Now{dev_.clock.wall_now(), dev_.clock.mono_now()};
+}
 
 Status MainLoop::start() {
   Now t = now();
@@ -52,7 +54,8 @@ Status MainLoop::apply(Effects effects) {
   for (const store::JournalEntry& entry : effects.records) {
     Result<std::uint64_t> seq = journal_.append(entry);
     if (!seq.ok()) {
-      if (!journal_failed_) log(LogLevel::error, kTag, "journal append failed: " + seq.error().message);
+      if (!journal_failed_)
+        log(LogLevel::error, kTag, "journal append failed: " + seq.error().message);
       journal_failed_ = true;
       Effects closed = controller_.on_journal_failure(now());
       if (!closed.relay && effects.relay == true && controller_.phase() == GatePhase::emergency) {

@@ -39,7 +39,8 @@ struct LoopConfig {
   core::CardProfileOptions card;
   std::chrono::milliseconds reader_poll{100};  // the loop's pace on a board
   std::chrono::milliseconds scanner_poll{0};
-  Duration hold_off = std::chrono::milliseconds(1500);  // same credential again within this: ignored
+  Duration hold_off =
+      std::chrono::milliseconds(1500);  // same credential again within this: ignored
   Duration reader_down_grace = std::chrono::seconds(3);  // reader down this long → out of service
 };
 
@@ -67,7 +68,8 @@ class MainLoop {
   void poll_reader(Now now);
   void read_held_card(Now now);
   void poll_scanner(Now now);
-  void present(core::Presentation presented, Now now, std::chrono::steady_clock::time_point read_at);
+  void present(core::Presentation presented, Now now,
+               std::chrono::steady_clock::time_point read_at);
   bool held_off(const std::string& credential, MonoInstant now);
   void update_service_state(Now now);
   Now now() const;
@@ -86,7 +88,7 @@ class MainLoop {
   std::string last_credential_;
   MonoInstant last_credential_at_{};
   std::optional<hal::CardPresence> held_presence_;  // a card that came while the gate was busy
-  std::optional<hal::ScannedLine> held_line_;  // a code scanned while the gate was busy
+  std::optional<hal::ScannedLine> held_line_;       // a code scanned while the gate was busy
 };
 
 }  // namespace gate::control

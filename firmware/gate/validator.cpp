@@ -57,8 +57,8 @@ core::Decision Validator::decide(core::Presentation presented, Instant now) {
     return core::decide(presented, facts, core::Policy{}, gate_, now);
   }
   core::Policy policy = policy_now(now);
-  bool needs_facts = !presented.emergency && !presented.out_of_service &&
-                     !presented.read_failure && !presented.credential.empty();
+  bool needs_facts = !presented.emergency && !presented.out_of_service && !presented.read_failure &&
+                     !presented.credential.empty();
   if (needs_facts) {
     Status looked_up = cache_->lookup(presented.credential, facts);
     facts.last_good_sync = cache_->last_sync_state().last_good_sync;  // read by policy_now()

@@ -10,8 +10,8 @@
 
 #include "firmware/core/decision.h"
 #include "firmware/core/gate_context.h"
-#include "firmware/core/ride_code.h"
 #include "firmware/core/in_memory_replay_guard.h"
+#include "firmware/core/ride_code.h"
 #include "firmware/core/trc1_verifier.h"
 #include "firmware/store/cache.h"
 #include "firmware/store/passback_memory.h"

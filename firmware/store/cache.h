@@ -47,7 +47,8 @@ class CacheWriter {
   // Records a good sync (feed sequence and when), which drives `cache_stale`; in its own
   // transaction, or together with changes through apply_and_mark.
   Status mark_synced(Instant at, std::uint64_t sequence);
-  Status apply_and_mark(const std::vector<CacheChange>& changes, Instant at, std::uint64_t sequence);
+  Status apply_and_mark(const std::vector<CacheChange>& changes, Instant at,
+                        std::uint64_t sequence);
 
   sqlite3* db() { return db_.get(); }
 

@@ -40,8 +40,7 @@ class Journal {
   // For anti-passback across restarts: per credential, the latest entry at or after `since` that
   // let it in (direction entry: an open decision, or a staff_confirm event), calling
   // `visit(credential, ts)` for each.
-  Status recent_entries(Instant since,
-                        const std::function<void(std::string_view, Instant)>& visit);
+  Status recent_entries(Instant since, const std::function<void(std::string_view, Instant)>& visit);
 
  private:
   explicit Journal(DbHandle db) : db_(std::move(db)) {}

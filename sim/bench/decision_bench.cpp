@@ -1,8 +1,9 @@
-// decision-bench: builds a cache of N credentials with `populate` (default 1,000,000), then measures
-// in one run (a) the full decision for a credential — cache lookup, policy in force, anti-passback,
-// the decision table — and (b) bare SQLite prepared-statement lookups of the same keys: the binding
-// alone, and the three lookups a decision needs (binding, deny list, the identity's health).
-// Prints median and p99 of each. A program that prints numbers, never a pass/fail test.
+// decision-bench: builds a cache of N credentials with `populate` (default 1,000,000), then
+// measures in one run (a) the full decision for a credential — cache lookup, policy in force,
+// anti-passback, the decision table — and (b) bare SQLite prepared-statement lookups of the same
+// keys: the binding alone, and the three lookups a decision needs (binding, deny list, the
+// identity's health). Prints median and p99 of each. A program that prints numbers, never a
+// pass/fail test.
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -95,10 +96,11 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return fail(loaded.error().message);
     std::filesystem::rename(building, cache_path);
     std::filesystem::remove(records);
-    std::printf("populate: %zu identities, %zu credentials, %zu lines in %.1f s; "
-                "cache-build in %.1f s (%.0f records/s)\n",
-                written->identities_written, written->credentials_written, written->lines_written,
-                populate_s, elapsed_ns(t0) / 1e9, *loaded / (elapsed_ns(t0) / 1e9));
+    std::printf(
+        "populate: %zu identities, %zu credentials, %zu lines in %.1f s; "
+        "cache-build in %.1f s (%.0f records/s)\n",
+        written->identities_written, written->credentials_written, written->lines_written,
+        populate_s, elapsed_ns(t0) / 1e9, *loaded / (elapsed_ns(t0) / 1e9));
   } else {
     std::printf("reusing %s\n", cache_path.c_str());
   }
@@ -165,7 +167,8 @@ int main(int argc, char** argv) {
     (void)deny.run(key);
     three_ns.push_back(elapsed_ns(t0));
   }
-  std::printf("%zu decisions (%zu open), %zu credentials in the cache\n", keys.size(), opened, total);
+  std::printf("%zu decisions (%zu open), %zu credentials in the cache\n", keys.size(), opened,
+              total);
   report("decision (Validator::decide)", decide_ns);
   report("bare lookup: binding only", binding_ns);
   report("bare lookups: binding + health + deny", three_ns);

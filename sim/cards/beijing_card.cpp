@@ -9,8 +9,7 @@ namespace gate::sim {
 
 BeijingCard::BeijingCard(std::array<std::uint8_t, 8> serial, std::chrono::year_month_day valid_from,
                          std::chrono::year_month_day valid_until)
-    : file_(beijing_file(serial, valid_from, valid_until)),
-      uid_(serial.begin() + 4, serial.end()) {
+    : file_(beijing_file(serial, valid_from, valid_until)), uid_(serial.begin() + 4, serial.end()) {
   if (uid_[0] == 0x08 || uid_[0] == 0x88) uid_[0] ^= 0x01;
 }
 

@@ -26,8 +26,8 @@ enum class CommandKind {
 
 struct CardCommand {
   CommandKind kind = CommandKind::malformed;
-  std::uint8_t sfi = 0;          // read_binary_sfi
-  std::uint8_t offset = 0;       // read_binary_sfi
+  std::uint8_t sfi = 0;           // read_binary_sfi
+  std::uint8_t offset = 0;        // read_binary_sfi
   std::optional<std::size_t> le;  // 1..256 (Le = 00 is 256); std::nullopt when absent
 };
 

@@ -15,7 +15,7 @@ struct CardOptions {
   std::optional<std::chrono::year_month_day> valid_from;   // default 2020-01-01
   std::optional<std::chrono::year_month_day> valid_until;  // default 2040-12-31
   std::int64_t balance_fen = 0;                            // T-Union only
-  bool phone = false;               // T-Union only: a phone card with a random UID per presence
+  bool phone = false;                // T-Union only: a phone card with a random UID per presence
   std::uint32_t phone_uid_seed = 0;  // mixed with the key to seed the phone's UIDs
 };
 

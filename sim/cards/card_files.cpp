@@ -32,10 +32,11 @@ hal::Bytes encode_bcd_date(std::chrono::year_month_day date) {
   const int y = static_cast<int>(date.year());
   const unsigned m = static_cast<unsigned>(date.month());
   const unsigned d = static_cast<unsigned>(date.day());
-  std::string digits = {static_cast<char>('0' + y / 1000 % 10), static_cast<char>('0' + y / 100 % 10),
-                        static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
-                        static_cast<char>('0' + m / 10),        static_cast<char>('0' + m % 10),
-                        static_cast<char>('0' + d / 10),        static_cast<char>('0' + d % 10)};
+  std::string digits = {
+      static_cast<char>('0' + y / 1000 % 10), static_cast<char>('0' + y / 100 % 10),
+      static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
+      static_cast<char>('0' + m / 10),        static_cast<char>('0' + m % 10),
+      static_cast<char>('0' + d / 10),        static_cast<char>('0' + d % 10)};
   return encode_bcd(digits);
 }
 

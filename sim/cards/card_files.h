@@ -21,7 +21,8 @@ hal::Bytes tunion_public_file(char leading_digit, std::string_view number,
                               std::chrono::year_month_day valid_from,
                               std::chrono::year_month_day valid_until);
 
-// The FCI a T-Union application answers SELECT with: 6F { 84 AID, A5 { 9F08 01 02 [, 9F0C file] } }.
+// The FCI a T-Union application answers SELECT with: 6F { 84 AID, A5 { 9F08 01 02 [, 9F0C file] }
+// }.
 hal::Bytes tunion_fci(std::span<const std::uint8_t> public_file, bool with_public_file);
 
 // The 32-byte Beijing file (SFI 0x04 under the MF): serial in bytes 0..7, dates in 24..31.

@@ -76,10 +76,9 @@ Result<hal::Bytes> TUnionCard::respond(std::span<const std::uint8_t> apdu) {
     case CommandKind::get_balance: {
       if (!selected_) return status_reply(kSwConditionsNotSatisfied);
       const auto b = static_cast<std::uint32_t>(balance_fen_);
-      const std::uint8_t balance[] = {static_cast<std::uint8_t>(b >> 24),
-                                      static_cast<std::uint8_t>(b >> 16),
-                                      static_cast<std::uint8_t>(b >> 8),
-                                      static_cast<std::uint8_t>(b)};
+      const std::uint8_t balance[] = {
+          static_cast<std::uint8_t>(b >> 24), static_cast<std::uint8_t>(b >> 16),
+          static_cast<std::uint8_t>(b >> 8), static_cast<std::uint8_t>(b)};
       return responder_.answer(balance, cmd.le);
     }
     case CommandKind::other_cla:

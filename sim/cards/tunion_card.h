@@ -15,7 +15,7 @@
 namespace gate::sim {
 
 struct TUnionCardOptions {
-  char leading_digit = '0';          // the BCD digit before the 19 of the number (dropped by readers)
+  char leading_digit = '0';  // the BCD digit before the 19 of the number (dropped by readers)
   bool fci_with_public_file = true;  // the SELECT FCI carries the public file as tag 9F0C
   bool chain_61xx = false;           // data only through 61xx + GET RESPONSE, 16 bytes a round
   bool wants_exact_le = false;       // 6Cxx to any Le other than the exact data size

@@ -59,7 +59,7 @@ class SimCardReader final : public hal::CardReader {
   const hal::Clock& clock_;
   mutable std::mutex mu_;
   std::vector<Presence> field_;
-  bool set_changed_ = false;  // the set of cards changed since the last poll
+  bool set_changed_ = false;                // the set of cards changed since the last poll
   std::shared_ptr<EmulatedCard> selected_;  // the card last reported as Kind::one
   bool down_ = false;
   std::size_t exchanges_ = 0;

@@ -25,7 +25,9 @@ std::size_t SimWatchdog::fired_count() const {
   return late_kicks_ + (expired_locked() ? 1 : 0);
 }
 
-bool SimWatchdog::expired_locked() const { return clock_.mono_now() - last_kick_ > timeout_; }
+bool SimWatchdog::expired_locked() const {
+  return clock_.mono_now() - last_kick_ > timeout_;
+}
 
 Status SimWatchdog::do_kick() {
   std::lock_guard lock(mu_);

@@ -30,10 +30,14 @@ std::string entry_json(const store::JournalEntry& entry) {
 
 const char* light_name(hal::Light light) {
   switch (light) {
-    case hal::Light::off: return "off";
-    case hal::Light::green: return "green";
-    case hal::Light::amber: return "amber";
-    case hal::Light::red: return "red";
+    case hal::Light::off:
+      return "off";
+    case hal::Light::green:
+      return "green";
+    case hal::Light::amber:
+      return "amber";
+    case hal::Light::red:
+      return "red";
   }
   return "?";
 }

@@ -36,8 +36,8 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
   code_options.skew = config.code_skew;
   g->validator_ = std::make_unique<control::Validator>(
       config.gate, g->cache_ ? &*g->cache_ : nullptr, g->passback_, code_options);
-  control::Devices devices{g->clock_,     g->reader_,    &g->scanner_, g->mechanism_,
-                           g->indicator_, &g->staff_,    g->watchdog_};
+  control::Devices devices{g->clock_,     g->reader_, &g->scanner_, g->mechanism_,
+                           g->indicator_, &g->staff_, g->watchdog_};
   control::LoopConfig loop_config = config.loop;
   loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
   g->loop_ = std::make_unique<control::MainLoop>(devices, *g->validator_, *g->journal_, config.gate,
@@ -46,7 +46,9 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
   return g;
 }
 
-Status SimGate::step() { return loop_->run_once(); }
+Status SimGate::step() {
+  return loop_->run_once();
+}
 
 Status SimGate::advance(Duration d) {
   while (d > Duration::zero()) {
@@ -69,7 +71,8 @@ Status SimGate::tap(const ScenarioEvent& event) {
     options.phone = event.phone;
     if (event.expires) options.valid_until = *event.expires;
     auto card = make_card_for_key(key, options);
-    if (!card) return make_error(Errc::malformed, "line " + std::to_string(event.line) + ": bad key");
+    if (!card)
+      return make_error(Errc::malformed, "line " + std::to_string(event.line) + ": bad key");
     cards.push_back(std::move(card));
   }
   reader_.place_many(cards);

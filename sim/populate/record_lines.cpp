@@ -21,7 +21,6 @@ void append_number(std::string& out, long long value, int width = 1) {
   out.append(buf, end);
 }
 
-
 // Appends `,"name":` (no comma for the first field of an object, right after '{').
 void append_key(std::string& out, std::string_view name) {
   if (out.back() != '{') out += ',';

@@ -75,7 +75,8 @@ Result<ScenarioEvent> parse_tap(const std::vector<std::string_view>& w, Scenario
 
 }  // namespace
 
-Result<std::optional<ScenarioEvent>> parse_scenario_line(std::string_view line, std::size_t line_no) {
+Result<std::optional<ScenarioEvent>> parse_scenario_line(std::string_view line,
+                                                         std::size_t line_no) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   std::vector<std::string_view> w = split_words(line);
   if (w.empty() || w[0].front() == '#') return std::optional<ScenarioEvent>();

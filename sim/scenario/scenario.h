@@ -24,20 +24,32 @@
 namespace gate::sim {
 
 struct ScenarioEvent {
-  enum class Kind { clock, wait, tap, tap_many, tap_bad, scan, pass, staff_confirm, staff_open,
-                    emergency_on, emergency_off };
+  enum class Kind {
+    clock,
+    wait,
+    tap,
+    tap_many,
+    tap_bad,
+    scan,
+    pass,
+    staff_confirm,
+    staff_open,
+    emergency_on,
+    emergency_off
+  };
   Kind kind = Kind::wait;
   std::size_t line = 0;
-  Instant at{};                      // clock
-  Duration duration{};               // wait; tap hold
-  std::vector<std::string> keys;     // tap (one), tap_many (several)
-  bool phone = false;                // tap: a phone card (fresh random UID)
+  Instant at{};                                        // clock
+  Duration duration{};                                 // wait; tap hold
+  std::vector<std::string> keys;                       // tap (one), tap_many (several)
+  bool phone = false;                                  // tap: a phone card (fresh random UID)
   std::optional<std::chrono::year_month_day> expires;  // tap: the card's last valid day
-  std::string text;                  // scan
+  std::string text;                                    // scan
 };
 
 // Parses one line (already without its newline). std::nullopt for a blank or comment line.
-Result<std::optional<ScenarioEvent>> parse_scenario_line(std::string_view line, std::size_t line_no);
+Result<std::optional<ScenarioEvent>> parse_scenario_line(std::string_view line,
+                                                         std::size_t line_no);
 
 // Parses a whole scenario; errors read "line N: …".
 Result<std::vector<ScenarioEvent>> parse_scenario(std::istream& in);

@@ -41,5 +41,4 @@ struct RunResult {
 };
 RunResult run_to_end(const std::vector<std::string>& argv);
 
-
 }  // namespace gate::test

@@ -64,8 +64,8 @@ TEST_CASE("the demo prints exactly the expected records") {
 TEST_CASE("gate-sim refuses a bad scenario before running anything") {
   TempDir dir;
   std::ofstream(dir.file("bad.txt")) << "tap tu:3105170010170907984\nfly away\n";
-  auto built = run_to_end({kSim, "cache-build", "--records", kDemo + "/records.jsonl", "--out",
-                           dir.file("cache.db")});
+  auto built = run_to_end(
+      {kSim, "cache-build", "--records", kDemo + "/records.jsonl", "--out", dir.file("cache.db")});
   REQUIRE(built.exit_code == 0);
   auto run = run_to_end({kSim, "run", "--cache", dir.file("cache.db"), "--gate", "L1:S07:G03:entry",
                          "--scenario", dir.file("bad.txt")});
@@ -76,10 +76,11 @@ TEST_CASE("gate-sim refuses a bad scenario before running anything") {
 TEST_CASE("cache-build refuses a bad records file and leaves no half-built cache behind") {
   TempDir dir;
   std::ofstream(dir.file("bad.jsonl"))
-      << R"({"type":"deny","credential":"tu:3105170090000000019"})" << "\n"
+      << R"({"type":"deny","credential":"tu:3105170090000000019"})"
+      << "\n"
       << R"({"type":"binding","credential":"tu:1","identity":"x","media":"card","status":"active","since":"2022-05-17T09:12:00+08:00"})"
       << "\n";
-  auto built = run_to_end({kSim, "cache-build", "--records", dir.file("bad.jsonl"), "--out",
-                           dir.file("cache.db")});
+  auto built = run_to_end(
+      {kSim, "cache-build", "--records", dir.file("bad.jsonl"), "--out", dir.file("cache.db")});
   CHECK(built.exit_code == 1);
 }

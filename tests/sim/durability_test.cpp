@@ -24,9 +24,11 @@ TEST_CASE("SIGKILL right after an open decision loses nothing") {
   REQUIRE(run_to_end({kSim, "cache-build", "--records", kDemo + "/records.jsonl", "--out",
                       dir.file("cache.db"), "--synced-at", "2022-05-23T04:30:00+08:00"})
               .exit_code == 0);
-  const std::vector<std::string> run = {kSim,      "run",          "--cache", dir.file("cache.db"),
-                                        "--gate",  "L1:S07:G03:entry", "--journal",
-                                        dir.file("journal.db"), "--interactive"};
+  const std::vector<std::string> run = {kSim,           "run",
+                                        "--cache",      dir.file("cache.db"),
+                                        "--gate",       "L1:S07:G03:entry",
+                                        "--journal",    dir.file("journal.db"),
+                                        "--interactive"};
   std::string opened;
   {
     ChildProcess gate(run);

@@ -1,7 +1,6 @@
 // The emulated cards of sim/cards: byte-exact against spec/cards.md, read through read_card, and
 // each fault mode as documented in faulty_card.h.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "firmware/core/card_profile.h"
@@ -26,7 +25,8 @@ hal::Bytes hex(std::string_view text) {
       ++i;
       continue;
     }
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
+    out.push_back(
+        static_cast<std::uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
     i += 2;
   }
   return out;
@@ -94,9 +94,10 @@ TEST_CASE("TUnionCard answers the spec's test vector byte for byte") {
   const hal::Bytes file = hex(
       "01 01 10 00 FF FF FF FF 02 01 03 10 51 70 01 01 70 90 79 84 20 19 08 06 20 40 12 31 00 00");
   CHECK(card.respond(kReadTu).value() == hex("6A 82"));  // nothing selected yet
-  CHECK(card.respond(kSelectTu).value() ==
-        hex("6F 31 84 08 A0 00 00 06 32 01 01 05 A5 25 9F 08 01 02 9F 0C 1E 01 01 10 00 FF FF FF FF "
-            "02 01 03 10 51 70 01 01 70 90 79 84 20 19 08 06 20 40 12 31 00 00 90 00"));
+  CHECK(
+      card.respond(kSelectTu).value() ==
+      hex("6F 31 84 08 A0 00 00 06 32 01 01 05 A5 25 9F 08 01 02 9F 0C 1E 01 01 10 00 FF FF FF FF "
+          "02 01 03 10 51 70 01 01 70 90 79 84 20 19 08 06 20 40 12 31 00 00 90 00"));
   hal::Bytes with_sw = file;
   with_sw.insert(with_sw.end(), {0x90, 0x00});
   CHECK(card.respond(kReadTu).value() == with_sw);
@@ -134,8 +135,9 @@ TEST_CASE("TUnionCard options: no 9F0C, 61xx chaining, 6Cxx, leading digit") {
   TUnionCard strict = spec_card(exact);
   r = tap(strict);
   check_spec_card(r);
-  CHECK(r.sent == std::vector<hal::Bytes>{kSelectTu, hex("00 A4 04 00 08 A0 00 00 06 32 01 01 05 12"),
-                                          kReadTu, hex("00 B0 95 00 1E"), kBalance});
+  CHECK(r.sent == std::vector<hal::Bytes>{kSelectTu,
+                                          hex("00 A4 04 00 08 A0 00 00 06 32 01 01 05 12"), kReadTu,
+                                          hex("00 B0 95 00 1E"), kBalance});
   exact.chain_61xx = true;
   exact.fci_with_public_file = true;
   TUnionCard both = spec_card(exact);
@@ -206,9 +208,9 @@ TEST_CASE("FaultyCard: each mode ends in read_error as documented") {
     FaultMode mode;
     hal::Bytes first_reply;
   };
-  for (const Case& c : {Case{FaultMode::garbage, hex("DE AD BE EF 13 37")},
-                        Case{FaultMode::wrong_status, hex("6F 00")},
-                        Case{FaultMode::short_reply, hex("90")}}) {
+  for (const Case& c :
+       {Case{FaultMode::garbage, hex("DE AD BE EF 13 37")},
+        Case{FaultMode::wrong_status, hex("6F 00")}, Case{FaultMode::short_reply, hex("90")}}) {
     FaultyCard card(c.mode);
     card.enter_field();
     CHECK(card.respond(kSelectTu).value() == c.first_reply);
@@ -265,8 +267,8 @@ TEST_CASE("make_card_for_key: keys round-trip through read_card") {
     if (key.starts_with("m1:")) continue;
     CHECK(data_of(r).valid_from == 2020y / 1 / 1);
     CHECK(data_of(r).valid_until == 2040y / 12 / 31);
-    CHECK(data_of(r).balance_fen == (key.starts_with("tu:") ? std::optional<std::int64_t>(1234)
-                                                             : std::nullopt));
+    CHECK(data_of(r).balance_fen ==
+          (key.starts_with("tu:") ? std::optional<std::int64_t>(1234) : std::nullopt));
   }
   CardOptions phone;
   phone.phone = true;

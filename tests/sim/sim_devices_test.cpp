@@ -1,6 +1,5 @@
 // Tests the simulated devices in sim/devices: each one's hal behaviour and its control API.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>

@@ -76,7 +76,8 @@ TEST_CASE("durations") {
   CHECK(*app::parse_duration("2min") == 120s);
   CHECK(*app::parse_duration("1h") == 3600s);
   CHECK(*app::parse_duration("0s") == 0s);
-  for (const char* bad : {"", "5", "s", "-1s", "5 s", "5sec", "1.5s", "169h", "99999999999999999999s"}) {
+  for (const char* bad :
+       {"", "5", "s", "-1s", "5 s", "5sec", "1.5s", "169h", "99999999999999999999s"}) {
     INFO(bad);
     CHECK_FALSE(app::parse_duration(bad).ok());
   }

@@ -1,11 +1,11 @@
 // read_card over a scripted channel: the exact APDUs of spec/cards.md, the card's replies given.
-#include <catch2/catch.hpp>
+#include "firmware/core/card_profile.h"
 
+#include <catch2/catch.hpp>
 #include <initializer_list>
 #include <string_view>
 
 #include "firmware/core/apdu.h"
-#include "firmware/core/card_profile.h"
 
 namespace gate::core {
 namespace {
@@ -48,11 +48,12 @@ const hal::Bytes kSpecFile = hex(
     "01 01 10 00 FF FF FF FF 02 01 03 10 51 70 01 01 70 90 79 84 20 19 08 06 20 40 12 31 00 00");
 const hal::Bytes kFciNo9f0c = hex("6F 10 84 08 A0 00 00 06 32 01 01 05 A5 04 9F 08 01 02");
 const hal::Bytes kSpecBalance = hex("00 00 0B 22 90 00");
-const hal::Bytes kBjFile = hex(
-    "AB CD EF 01 23 45 67 89 10 00 01 00 01 01 00 00 00 00 00 00 00 00 00 00 20 21 03 15 20 31 03 14");
+const hal::Bytes kBjFile =
+    hex("AB CD EF 01 23 45 67 89 10 00 01 00 01 01 00 00 00 00 00 00 00 00 00 00 20 21 03 15 20 31 "
+        "03 14");
 
-const hal::CardTarget kCpuCard{.uid = {0x08, 0x12, 0x34, 0x56}, .atqa = 0x0004, .sak = 0x20,
-                               .iso14443_4 = true};
+const hal::CardTarget kCpuCard{
+    .uid = {0x08, 0x12, 0x34, 0x56}, .atqa = 0x0004, .sak = 0x20, .iso14443_4 = true};
 
 struct Step {
   hal::Bytes command;  // what read_card must send
@@ -105,9 +106,15 @@ void check_spec_card(const ReadResult& r, std::optional<std::int64_t> balance) {
   CHECK(d.balance_fen == balance);
 }
 
-Step ok_step(const hal::Bytes& cmd, const hal::Bytes& data) { return {cmd, cat({data, kOk})}; }
-Step sw_step(const hal::Bytes& cmd, std::string_view sw) { return {cmd, hex(sw)}; }
-Step err_step(const hal::Bytes& cmd, Errc code) { return {cmd, make_error(code, "scripted")}; }
+Step ok_step(const hal::Bytes& cmd, const hal::Bytes& data) {
+  return {cmd, cat({data, kOk})};
+}
+Step sw_step(const hal::Bytes& cmd, std::string_view sw) {
+  return {cmd, hex(sw)};
+}
+Step err_step(const hal::Bytes& cmd, Errc code) {
+  return {cmd, make_error(code, "scripted")};
+}
 
 }  // namespace
 
@@ -116,22 +123,25 @@ TEST_CASE("spec test vector: T-Union from the FCI's 9F0C, balance 28.50 CNY") {
 }
 
 TEST_CASE("spec test vector: FCI without 9F0C forces READ BINARY of SFI 0x15") {
-  check_spec_card(run({ok_step(kSelectTu, kFciNo9f0c), ok_step(kReadTu, kSpecFile),
-                       {kBalance, kSpecBalance}}),
-                  2850);
+  check_spec_card(
+      run({ok_step(kSelectTu, kFciNo9f0c), ok_step(kReadTu, kSpecFile), {kBalance, kSpecBalance}}),
+      2850);
   // A 9F0C of the wrong size, an empty FCI and an FCI without 6F also lead to READ BINARY.
   const hal::Bytes short_9f0c = cat({hex("6F 30 84 08 A0 00 00 06 32 01 01 05 A5 24 9F 08 01 02 "
-                                         "9F 0C 1D"), hal::Bytes(kSpecFile.begin(), kSpecFile.end() - 1)});
+                                         "9F 0C 1D"),
+                                     hal::Bytes(kSpecFile.begin(), kSpecFile.end() - 1)});
   for (const hal::Bytes& fci : {short_9f0c, hal::Bytes{}, hex("84 08 A0 00 00 06 32 01 01 05")}) {
-    check_spec_card(run({ok_step(kSelectTu, fci), ok_step(kReadTu, kSpecFile),
-                         {kBalance, kSpecBalance}}),
-                    2850);
+    check_spec_card(
+        run({ok_step(kSelectTu, fci), ok_step(kReadTu, kSpecFile), {kBalance, kSpecBalance}}),
+        2850);
   }
 }
 
 TEST_CASE("long length forms, two-byte tags and padding in the FCI") {
-  const hal::Bytes fci = cat({hex("6F 81 35 84 08 A0 00 00 06 32 01 01 05 A5 82 00 27 00 9F 08 01 02 "
-                                  "9F 0C 81 1E"), kSpecFile});
+  const hal::Bytes fci =
+      cat({hex("6F 81 35 84 08 A0 00 00 06 32 01 01 05 A5 82 00 27 00 9F 08 01 02 "
+               "9F 0C 81 1E"),
+           kSpecFile});
   check_spec_card(run({ok_step(kSelectTu, fci), {kBalance, kSpecBalance}}), 2850);
 }
 
@@ -139,7 +149,8 @@ TEST_CASE("balance: optional, top bit masked, failures leave it absent") {
   CardProfileOptions no_balance;
   no_balance.read_balance = false;
   check_spec_card(run({ok_step(kSelectTu, kSpecFci)}, no_balance), std::nullopt);
-  check_spec_card(run({ok_step(kSelectTu, kSpecFci), sw_step(kBalance, "80 00 0B 22 90 00")}), 2850);
+  check_spec_card(run({ok_step(kSelectTu, kSpecFci), sw_step(kBalance, "80 00 0B 22 90 00")}),
+                  2850);
   check_spec_card(run({ok_step(kSelectTu, kSpecFci), sw_step(kBalance, "69 85")}), std::nullopt);
   check_spec_card(run({ok_step(kSelectTu, kSpecFci), sw_step(kBalance, "00 0B 22 90 00")}),
                   std::nullopt);
@@ -152,20 +163,24 @@ TEST_CASE("balance: optional, top bit masked, failures leave it absent") {
 TEST_CASE("61xx: GET RESPONSE with Le = xx, chunks appended") {
   const hal::Bytes head(kSpecFci.begin(), kSpecFci.begin() + 16);
   const hal::Bytes tail(kSpecFci.begin() + 16, kSpecFci.end());
-  check_spec_card(run({sw_step(kSelectTu, "61 10"), {hex("00 C0 00 00 10"), cat({head, hex("61 23")})},
-                       ok_step(hex("00 C0 00 00 23"), tail), sw_step(kBalance, "61 04"),
+  check_spec_card(run({sw_step(kSelectTu, "61 10"),
+                       {hex("00 C0 00 00 10"), cat({head, hex("61 23")})},
+                       ok_step(hex("00 C0 00 00 23"), tail),
+                       sw_step(kBalance, "61 04"),
                        {hex("00 C0 00 00 04"), kSpecBalance}}),
                   2850);
   // A card chaining forever is cut off after kMaxApduRounds replies.
   std::vector<Step> endless = {sw_step(kSelectTu, "01 61 01")};
-  for (int i = 1; i < kMaxApduRounds; ++i) endless.push_back(sw_step(hex("00 C0 00 00 01"), "01 61 01"));
+  for (int i = 1; i < kMaxApduRounds; ++i)
+    endless.push_back(sw_step(hex("00 C0 00 00 01"), "01 61 01"));
   CHECK(reason_of(run(std::move(endless))) == Reason::read_error);
 }
 
 TEST_CASE("6Cxx: the command once more with Le = xx") {
   check_spec_card(run({sw_step(kSelectTu, "6C 12"),
                        ok_step(hex("00 A4 04 00 08 A0 00 00 06 32 01 01 05 12"), kFciNo9f0c),
-                       sw_step(kReadTu, "6C 1E"), ok_step(hex("00 B0 95 00 1E"), kSpecFile),
+                       sw_step(kReadTu, "6C 1E"),
+                       ok_step(hex("00 B0 95 00 1E"), kSpecFile),
                        {kBalance, kSpecBalance}}),
                   2850);
   // Asked twice: a broken exchange.
@@ -177,7 +192,8 @@ TEST_CASE("6Cxx: the command once more with Le = xx") {
 TEST_CASE("T-Union SELECT: 'not on this card' falls through to Beijing, other words fail") {
   for (auto sw : {"6A 82", "6A 81", "6A 86", "6A 88", "69 81", "69 86", "6D 00", "6E 00"}) {
     INFO(sw);
-    const ReadResult r = run({sw_step(kSelectTu, sw), ok_step(kSelectMf, {}), ok_step(kReadBj, kBjFile)});
+    const ReadResult r =
+        run({sw_step(kSelectTu, sw), ok_step(kSelectMf, {}), ok_step(kReadBj, kBjFile)});
     REQUIRE(std::holds_alternative<CardData>(r));
     const CardData& d = std::get<CardData>(r);
     CHECK(d.credential == "bj:abcdef0123456789");
@@ -204,8 +220,8 @@ TEST_CASE("Beijing: fall-through outcomes") {
   CHECK(reason_of(run({tu_absent, err_step(kSelectMf, Errc::timeout)})) == Reason::read_error);
   CHECK(reason_of(run({tu_absent, ok_step(kSelectMf, {}), err_step(kReadBj, Errc::io_error)})) ==
         Reason::read_error);
-  CHECK(reason_of(run({tu_absent, ok_step(kSelectMf, {}), ok_step(kReadBj, hal::Bytes(31, 0x11))})) ==
-        Reason::read_error);
+  CHECK(reason_of(run({tu_absent, ok_step(kSelectMf, {}),
+                       ok_step(kReadBj, hal::Bytes(31, 0x11))})) == Reason::read_error);
   const hal::Bytes longer = cat({kBjFile, hex("01 02 03 04 05 06 07 08")});
   const ReadResult r = run({tu_absent, ok_step(kSelectMf, hex("6F 00")), ok_step(kReadBj, longer)});
   REQUIRE(std::holds_alternative<CardData>(r));
@@ -244,16 +260,16 @@ TEST_CASE("short replies and failed exchanges are read errors") {
 TEST_CASE("malformed TLV in the FCI is a read error, never a fallback") {
   const hal::Bytes bad[] = {
       cat({hex("6F 41"), hal::Bytes(kSpecFci.begin() + 2, kSpecFci.end())}),  // 6F overruns
-      hex("6F 10 84 08 A0 00 00 06 32 01 01 05 A5 06 9F 08 01 02"),         // A5 overruns
-      hex("6F 10 84 08 A0 00 00 06 32 01 01 05 A5 04 9F 08 03 02"),         // 9F08 overruns
-      hex("6F 0F 84 08 A0 00 00 06 32 01 01 05 A5 03 9F 08 01"),            // 9F08 value cut
-      hex("6F 04 84 03 A0 00"),                                              // 84 overruns
-      hex("6F 04 9F 8F 01 01 00"),  // three-byte tag
-      hex("6F 80 84 00"),           // indefinite length
-      hex("6F 83 00 00 02 84 00"),  // three length bytes
-      hex("6F 81"),                 // length truncated
-      hex("9F"),                    // tag truncated
-      hex("6F"),                    // length missing
+      hex("6F 10 84 08 A0 00 00 06 32 01 01 05 A5 06 9F 08 01 02"),           // A5 overruns
+      hex("6F 10 84 08 A0 00 00 06 32 01 01 05 A5 04 9F 08 03 02"),           // 9F08 overruns
+      hex("6F 0F 84 08 A0 00 00 06 32 01 01 05 A5 03 9F 08 01"),              // 9F08 value cut
+      hex("6F 04 84 03 A0 00"),                                               // 84 overruns
+      hex("6F 04 9F 8F 01 01 00"),                                            // three-byte tag
+      hex("6F 80 84 00"),                                                     // indefinite length
+      hex("6F 83 00 00 02 84 00"),                                            // three length bytes
+      hex("6F 81"),                                                           // length truncated
+      hex("9F"),                                                              // tag truncated
+      hex("6F"),                                                              // length missing
   };
   for (const hal::Bytes& fci : bad) {
     INFO(fci.size());
@@ -269,15 +285,24 @@ TEST_CASE("BCD and dates: a nibble above 9 or a day that does not exist is a rea
     return file;
   };
   CHECK(std::holds_alternative<CardData>(decode_tunion_file(kSpecFile)));
-  for (const auto& [at, bytes] : std::vector<std::pair<std::size_t, std::string_view>>{
-           {10, "A3"}, {19, "8F"}, {20, "2F"}, {25, "19 13"}, {26, "13 01"}, {22, "02 30"},
-           {26, "11 31"}, {22, "01 00"}, {24, "FF FF FF FF"}}) {
+  for (const auto& [at, bytes] :
+       std::vector<std::pair<std::size_t, std::string_view>>{{10, "A3"},
+                                                             {19, "8F"},
+                                                             {20, "2F"},
+                                                             {25, "19 13"},
+                                                             {26, "13 01"},
+                                                             {22, "02 30"},
+                                                             {26, "11 31"},
+                                                             {22, "01 00"},
+                                                             {24, "FF FF FF FF"}}) {
     INFO(at << " " << bytes);
     CHECK(std::get<Reason>(decode_tunion_file(with(at, bytes))) == Reason::read_error);
     const hal::Bytes bad = with(at, bytes);
-    const hal::Bytes fci = cat({hex("6F 31 84 08 A0 00 00 06 32 01 01 05 A5 25 9F 08 01 02 9F 0C 1E"), bad});
+    const hal::Bytes fci =
+        cat({hex("6F 31 84 08 A0 00 00 06 32 01 01 05 A5 25 9F 08 01 02 9F 0C 1E"), bad});
     CHECK(reason_of(run({ok_step(kSelectTu, fci)})) == Reason::read_error);
-    CHECK(reason_of(run({ok_step(kSelectTu, kFciNo9f0c), ok_step(kReadTu, bad)})) == Reason::read_error);
+    CHECK(reason_of(run({ok_step(kSelectTu, kFciNo9f0c), ok_step(kReadTu, bad)})) ==
+          Reason::read_error);
   }
   // 29 February exists in leap years only.
   CHECK(std::holds_alternative<CardData>(decode_tunion_file(with(20, "20 24 02 29"))));
@@ -300,7 +325,8 @@ TEST_CASE("MIFARE Classic: 4-byte UID only, and no APDU sent") {
   CHECK_FALSE(std::get<CardData>(r).valid_until);
   CHECK(std::get<CardData>(run({}, {}, classic({1, 2, 3, 4}, 0x18))).credential == "m1:01020304");
   CHECK(reason_of(run({}, {}, classic({1, 2, 3, 4, 5, 6, 7}, 0x08))) == Reason::read_error);
-  CHECK(reason_of(run({}, {}, classic(std::vector<std::uint8_t>(10, 1), 0x08))) == Reason::read_error);
+  CHECK(reason_of(run({}, {}, classic(std::vector<std::uint8_t>(10, 1), 0x08))) ==
+        Reason::read_error);
   CHECK(reason_of(run({}, {}, classic({1, 2, 3}, 0x08))) == Reason::read_error);
   CHECK(reason_of(run({}, {}, classic({1, 2, 3, 4}, 0x00))) == Reason::unsupported_card);
   // SAK 0x28 with ISO 14443-4: the APDU profiles, not the UID.

@@ -11,7 +11,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-core::GateContext test_gate() { return *core::parse_gate_spec("L1:S07:G03:entry"); }
+core::GateContext test_gate() {
+  return *core::parse_gate_spec("L1:S07:G03:entry");
+}
 
 struct Clock {
   Now t{Instant(std::chrono::seconds(1653253200)), MonoInstant(std::chrono::hours(1))};
@@ -101,8 +103,8 @@ TEST_CASE("staff check: amber until staff confirm, then open and recorded") {
   GateController c(test_gate(), {});
   Clock clk;
   (void)c.start(clk.at(0s));
-  Effects e = c.on_decision(record(core::Outcome::staff_check, core::Reason::health_popup),
-                            clk.at(0s));
+  Effects e =
+      c.on_decision(record(core::Outcome::staff_check, core::Reason::health_popup), clk.at(0s));
   CHECK(e.show->light == hal::Light::amber);
   CHECK(e.relay == false);
   CHECK(c.phase() == GatePhase::staff_pending);
@@ -174,7 +176,8 @@ TEST_CASE("emergency: open for free passage until cleared, passages are not alar
   CHECK(c.on_passage(clk.at(2s)).records.empty());
   CHECK(c.on_tick(clk.at(60s)).records.empty());  // no timeouts during an emergency
   CHECK(c.ready_for_taps());
-  Effects tap = c.on_decision(record(core::Outcome::open, core::Reason::emergency_open), clk.at(61s));
+  Effects tap =
+      c.on_decision(record(core::Outcome::open, core::Reason::emergency_open), clk.at(61s));
   CHECK(tap.records.size() == 1);
   CHECK_FALSE(tap.relay.has_value());  // already open
   Effects off = c.on_emergency(false, clk.at(62s));

@@ -44,9 +44,9 @@ struct Fixture {
     config.journal_path = (dir / "journal.db").string();
     if (with_cache) {
       std::ofstream(dir / "records.jsonl") << kRecords << extra_records;
-      REQUIRE(store::load_records_file((dir / "records.jsonl").string(), config.cache_path,
-                                       kFirstTrain)
-                  .ok());
+      REQUIRE(
+          store::load_records_file((dir / "records.jsonl").string(), config.cache_path, kFirstTrain)
+              .ok());
     }
     start();
   }
@@ -56,11 +56,11 @@ struct Fixture {
   }
   void start() {
     gate.reset();
-    auto created = sim::SimGate::create(config, kFirstTrain, [this](std::uint64_t,
-                                                                     const store::JournalEntry& e) {
-      entries.push_back(e);
-      relay_open_when_journaled.push_back(gate ? gate->mechanism().relay_open() : false);
-    });
+    auto created = sim::SimGate::create(
+        config, kFirstTrain, [this](std::uint64_t, const store::JournalEntry& e) {
+          entries.push_back(e);
+          relay_open_when_journaled.push_back(gate ? gate->mechanism().relay_open() : false);
+        });
     REQUIRE(created.ok());
     gate = std::move(*created);
   }
@@ -220,11 +220,10 @@ TEST_CASE("the anti-passback memory is rebuilt from the journal at start-up") {
 
 TEST_CASE("a cache not synced for longer than the policy allows gives cache_stale") {
   // Synced at the first train; the station's policy allows 60 minutes, then a staff check.
-  Fixture f(true,
-            R"({"type":"policy","id":"s07","effective_from":"2022-05-20T00:00:00+08:00",)"
-            R"("scope":{"lines":[],"stations":["S07"]},"health_mode":"enforce",)"
-            R"("max_cache_age_minutes":60,"stale":"staff_check"})"
-            "\n");
+  Fixture f(true, R"({"type":"policy","id":"s07","effective_from":"2022-05-20T00:00:00+08:00",)"
+                  R"("scope":{"lines":[],"stations":["S07"]},"health_mode":"enforce",)"
+                  R"("max_cache_age_minutes":60,"stale":"staff_check"})"
+                  "\n");
   f.gate->clock().advance(60min);
   f.place("tu:3105170010170907984");
   REQUIRE(f.gate->step().ok());

@@ -1,8 +1,6 @@
 // Shared by the cache tests: a temporary directory, record builders and checked open/apply/lookup.
 #pragma once
 
-#include "tests/support/temp_dir.h"
-
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +10,7 @@
 
 #include "firmware/store/cache.h"
 #include "firmware/store/cache_schema.h"
+#include "tests/support/temp_dir.h"
 
 namespace cache_test {
 
