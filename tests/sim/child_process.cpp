@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 
 namespace gate::test {
 
@@ -34,7 +35,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool keep_stder
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());
     _exit(127);
   }
   ::close(in[0]);
@@ -97,6 +98,19 @@ int ChildProcess::wait_exit() {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<std::string> gate_sim(std::vector<std::string> args) {
+  std::vector<std::string> argv;
+  std::string_view command = GATE_SIM_COMMAND;
+  for (std::size_t start = 0; start <= command.size();) {
+    std::size_t bar = command.find('|', start);
+    if (bar == std::string_view::npos) bar = command.size();
+    argv.emplace_back(command.substr(start, bar - start));
+    start = bar + 1;
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
 }
 
 RunResult run_to_end(const std::vector<std::string>& argv) {

@@ -34,6 +34,9 @@ class ChildProcess {
   std::string buffer_;
 };
 
+// The command line that starts gate-sim with `args` (through the emulator when cross-compiled).
+std::vector<std::string> gate_sim(std::vector<std::string> args);
+
 // Runs a command to the end: exit code and everything it printed on stdout.
 struct RunResult {
   int exit_code = -1;

@@ -10,12 +10,12 @@
 #include "child_process.h"
 #include "tests/support/temp_dir.h"
 
+using gate::test::gate_sim;
 using gate::test::run_to_end;
 using gate::test::TempDir;
 
 namespace {
 
-const std::string kSim = GATE_SIM_BINARY;
 const std::string kDemo = std::string(GATE_SOURCE_DIR) + "/sim/demo";
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -29,11 +29,12 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST_CASE("the demo prints exactly the expected records") {
   TempDir dir;
-  auto built = run_to_end({kSim, "cache-build", "--records", kDemo + "/records.jsonl", "--out",
-                           dir.file("cache.db"), "--synced-at", "2022-05-23T04:30:00+08:00"});
+  auto built =
+      run_to_end(gate_sim({"cache-build", "--records", kDemo + "/records.jsonl", "--out",
+                           dir.file("cache.db"), "--synced-at", "2022-05-23T04:30:00+08:00"}));
   REQUIRE(built.exit_code == 0);
-  auto run = run_to_end({kSim, "run", "--cache", dir.file("cache.db"), "--gate", "L1:S07:G03:entry",
-                         "--scenario", kDemo + "/scenario.txt"});
+  auto run = run_to_end(gate_sim({"run", "--cache", dir.file("cache.db"), "--gate",
+                                  "L1:S07:G03:entry", "--scenario", kDemo + "/scenario.txt"}));
   REQUIRE(run.exit_code == 0);
 
   std::ifstream expected_file(kDemo + "/expected.jsonl");
@@ -64,11 +65,11 @@ TEST_CASE("the demo prints exactly the expected records") {
 TEST_CASE("gate-sim refuses a bad scenario before running anything") {
   TempDir dir;
   std::ofstream(dir.file("bad.txt")) << "tap tu:3105170010170907984\nfly away\n";
-  auto built = run_to_end(
-      {kSim, "cache-build", "--records", kDemo + "/records.jsonl", "--out", dir.file("cache.db")});
+  auto built = run_to_end(gate_sim(
+      {"cache-build", "--records", kDemo + "/records.jsonl", "--out", dir.file("cache.db")}));
   REQUIRE(built.exit_code == 0);
-  auto run = run_to_end({kSim, "run", "--cache", dir.file("cache.db"), "--gate", "L1:S07:G03:entry",
-                         "--scenario", dir.file("bad.txt")});
+  auto run = run_to_end(gate_sim({"run", "--cache", dir.file("cache.db"), "--gate",
+                                  "L1:S07:G03:entry", "--scenario", dir.file("bad.txt")}));
   CHECK(run.exit_code == 2);
   CHECK(run.out.empty());  // not even the start-up record: nothing ran
 }
@@ -81,6 +82,6 @@ TEST_CASE("cache-build refuses a bad records file and leaves no half-built cache
       << R"({"type":"binding","credential":"tu:1","identity":"x","media":"card","status":"active","since":"2022-05-17T09:12:00+08:00"})"
       << "\n";
   auto built = run_to_end(
-      {kSim, "cache-build", "--records", dir.file("bad.jsonl"), "--out", dir.file("cache.db")});
+      gate_sim({"cache-build", "--records", dir.file("bad.jsonl"), "--out", dir.file("cache.db")}));
   CHECK(built.exit_code == 1);
 }

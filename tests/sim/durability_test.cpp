@@ -11,24 +11,22 @@
 #include "tests/support/temp_dir.h"
 
 using gate::test::ChildProcess;
+using gate::test::gate_sim;
 using gate::test::run_to_end;
 using gate::test::TempDir;
 
 namespace {
-const std::string kSim = GATE_SIM_BINARY;
 const std::string kDemo = std::string(GATE_SOURCE_DIR) + "/sim/demo";
 }  // namespace
 
 TEST_CASE("SIGKILL right after an open decision loses nothing") {
   TempDir dir;
-  REQUIRE(run_to_end({kSim, "cache-build", "--records", kDemo + "/records.jsonl", "--out",
-                      dir.file("cache.db"), "--synced-at", "2022-05-23T04:30:00+08:00"})
+  REQUIRE(run_to_end(gate_sim({"cache-build", "--records", kDemo + "/records.jsonl", "--out",
+                               dir.file("cache.db"), "--synced-at", "2022-05-23T04:30:00+08:00"}))
               .exit_code == 0);
-  const std::vector<std::string> run = {kSim,           "run",
-                                        "--cache",      dir.file("cache.db"),
-                                        "--gate",       "L1:S07:G03:entry",
-                                        "--journal",    dir.file("journal.db"),
-                                        "--interactive"};
+  const std::vector<std::string> run =
+      gate_sim({"run", "--cache", dir.file("cache.db"), "--gate", "L1:S07:G03:entry", "--journal",
+                dir.file("journal.db"), "--interactive"});
   std::string opened;
   {
     ChildProcess gate(run);
@@ -48,7 +46,7 @@ TEST_CASE("SIGKILL right after an open decision loses nothing") {
   }
   CHECK(opened.find("\"credential\":\"tu:***************7984\"") != std::string::npos);
 
-  auto dump = run_to_end({kSim, "journal", "--journal", dir.file("journal.db")});
+  auto dump = run_to_end(gate_sim({"journal", "--journal", dir.file("journal.db")}));
   REQUIRE(dump.exit_code == 0);
   CHECK(dump.out.find(opened + "\n") != std::string::npos);
 
