@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds everything with -Werror and runs every test
-# through CTest.
+# through CTest, on the host and then for both board triples under qemu-user.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build/host}
@@ -10,3 +10,8 @@ jobs=${JOBS:-$(nproc)}
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+
+for triple in arm-linux-gnueabihf aarch64-linux-gnu; do
+  echo "== $triple (under qemu-user)"
+  "$top/toolchains/cross-test.sh" "$triple"
+done
