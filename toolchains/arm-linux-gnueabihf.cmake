@@ -1,29 +1,5 @@
-# Cross-compiling for arm-linux-gnueabihf with Debian's cross compiler, against the sysroot that
-# toolchains/build-sysroot.sh unpacks (target libraries without multiarch installs). Compilers,
-# sysroot, search modes and the emulator only: project flags live in the top CMakeLists.txt.
-set(CMAKE_SYSTEM_NAME Linux)
+# 32-bit ARM boards with hardware float (Cortex-A7 class). See debian-cross.cmake.
 set(CMAKE_SYSTEM_PROCESSOR arm)
 set(GATE_TRIPLE arm-linux-gnueabihf)
-
-set(CMAKE_C_COMPILER arm-linux-gnueabihf-gcc)
-set(CMAKE_CXX_COMPILER arm-linux-gnueabihf-g++)
-
-if(NOT GATE_SYSROOT)
-  set(GATE_SYSROOT "${CMAKE_CURRENT_LIST_DIR}/../build/sysroot/arm-linux-gnueabihf")
-endif()
-get_filename_component(GATE_SYSROOT "${GATE_SYSROOT}" ABSOLUTE)
-# The unpacked packages keep Debian's layout: libraries in /usr/lib/arm-linux-gnueabihf, headers in /usr/include.
-set(CMAKE_FIND_ROOT_PATH "${GATE_SYSROOT}")
-set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
-set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
-# Header-only host packages (Catch2, nlohmann_json) are architecture-independent.
-list(APPEND CMAKE_PREFIX_PATH /usr)
-set(CMAKE_INCLUDE_PATH "${GATE_SYSROOT}/usr/include")
-set(CMAKE_LIBRARY_PATH "${GATE_SYSROOT}/usr/lib/arm-linux-gnueabihf")
-# Shared libraries of the sysroot that linked ones need (-rpath-link), and the loader path for qemu.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,-rpath-link,${GATE_SYSROOT}/usr/lib/arm-linux-gnueabihf:${GATE_SYSROOT}/lib/arm-linux-gnueabihf")
-
-set(CMAKE_CROSSCOMPILING_EMULATOR
-    qemu-arm -L /usr/arm-linux-gnueabihf -E "LD_LIBRARY_PATH=${GATE_SYSROOT}/usr/lib/arm-linux-gnueabihf:${GATE_SYSROOT}/lib/arm-linux-gnueabihf")
+set(GATE_QEMU qemu-arm)
+include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)
