@@ -1,15 +1,9 @@
 #include "sim/gate_sim/sim_gate.h"
 
-#include "hal/log.h"
 #include "sim/cards/card_factory.h"
 #include "sim/cards/faulty_card.h"
 
 namespace gate::sim {
-namespace {
-// How far back the anti-passback memory is rebuilt from the journal at start-up: longer than any
-// sensible anti_passback_minutes.
-constexpr Duration kPassbackHorizon = std::chrono::hours(24);
-}  // namespace
 
 SimGate::SimGate(const app::Config& config, Instant start)
     : config_(config),
@@ -23,31 +17,17 @@ SimGate::SimGate(const app::Config& config, Instant start)
 Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Instant start,
                                                  control::EntryObserver observer) {
   std::unique_ptr<SimGate> g(new SimGate(config, start));
-  GATE_TRY_ASSIGN(store::Journal journal, store::Journal::open(config.journal_path));
-  g->journal_.emplace(std::move(journal));
-  auto cache = store::CacheReader::open(config.cache_path);
-  if (cache.ok()) {
-    g->cache_.emplace(std::move(*cache));
-  } else {
-    log(LogLevel::error, "sim", "cache unusable, gate out of service: " + cache.error().message);
-  }
-  GATE_TRY(g->passback_.load(*g->journal_, start - kPassbackHorizon));
-  core::Trc1Options code_options;
-  code_options.skew = config.code_skew;
-  g->validator_ = std::make_unique<control::Validator>(
-      config.gate, g->cache_ ? &*g->cache_ : nullptr, g->passback_, code_options);
   control::Devices devices{g->clock_,     g->reader_, &g->scanner_, g->mechanism_,
                            g->indicator_, &g->staff_, g->watchdog_};
   control::LoopConfig loop_config = config.loop;
   loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
-  g->loop_ = std::make_unique<control::MainLoop>(devices, *g->validator_, *g->journal_, config.gate,
-                                                 loop_config, std::move(observer));
-  GATE_TRY(g->loop_->start());
+  GATE_TRY_ASSIGN(g->runtime_, app::GateRuntime::start(config, devices, loop_config, start,
+                                                       std::move(observer)));
   return g;
 }
 
 Status SimGate::step() {
-  return loop_->run_once();
+  return runtime_->loop().run_once();
 }
 
 Status SimGate::advance(Duration d) {

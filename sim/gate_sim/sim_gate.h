@@ -4,14 +4,9 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 
 #include "firmware/app/config.h"
-#include "firmware/gate/main_loop.h"
-#include "firmware/gate/validator.h"
-#include "firmware/store/cache.h"
-#include "firmware/store/journal.h"
-#include "firmware/store/passback_memory.h"
+#include "firmware/app/gate_runtime.h"
 #include "sim/devices/sim_card_reader.h"
 #include "sim/devices/sim_clock.h"
 #include "sim/devices/sim_code_scanner.h"
@@ -30,8 +25,7 @@ class SimGate {
   // How long a card stays in the field for a plain `tap`.
   static constexpr Duration kTapDwell = std::chrono::milliseconds(200);
 
-  // Opens the journal (required) and the cache (a missing or unusable cache leaves the gate out of
-  // service, as on a board), loads the anti-passback memory and starts the loop at `start`.
+  // Starts the firmware (app::GateRuntime) on the simulated devices at simulated time `start`.
   static Result<std::unique_ptr<SimGate>> create(const app::Config& config, Instant start,
                                                  control::EntryObserver observer);
 
@@ -49,7 +43,7 @@ class SimGate {
   SimIndicator& indicator() { return indicator_; }
   SimStaffPanel& staff() { return staff_; }
   SimWatchdog& watchdog() { return watchdog_; }
-  control::MainLoop& loop() { return *loop_; }
+  control::MainLoop& loop() { return runtime_->loop(); }
 
  private:
   SimGate(const app::Config& config, Instant start);
@@ -63,11 +57,7 @@ class SimGate {
   SimIndicator indicator_;
   SimStaffPanel staff_;
   SimWatchdog watchdog_;
-  std::optional<store::CacheReader> cache_;
-  std::optional<store::Journal> journal_;
-  store::PassbackMemory passback_;
-  std::unique_ptr<control::Validator> validator_;
-  std::unique_ptr<control::MainLoop> loop_;
+  std::unique_ptr<app::GateRuntime> runtime_;
 };
 
 }  // namespace gate::sim

@@ -1,0 +1,114 @@
+#include "firmware/app/setup_check.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "firmware/core/decision_record.h"
+#include "firmware/core/policy.h"
+#include "firmware/store/cache.h"
+#include "firmware/store/journal.h"
+#include "firmware/store/sqlite.h"
+
+namespace gate::app {
+namespace {
+
+// The single integer a query returns (NULL reads as 0); -1 when it cannot be run.
+long long query_int(sqlite3* db, const std::string& sql) {
+  auto stmt = store::prepare(db, sql);
+  if (!stmt.ok() || sqlite3_step(stmt->get()) != SQLITE_ROW) return -1;
+  return sqlite3_column_int64(stmt->get(), 0);
+}
+
+void check_cache(const Config& config, Instant now, SetupReport& report) {
+  std::error_code ec;
+  if (!std::filesystem::exists(config.cache_path, ec)) {
+    report.problems.push_back("cache: " + config.cache_path +
+                              " does not exist (the gate has not synced yet)");
+    return;
+  }
+  auto cache = store::CacheReader::open(config.cache_path);
+  if (!cache.ok()) {
+    report.problems.push_back("cache: " + cache.error().message);
+    return;
+  }
+  std::string counts;
+  for (const char* table : {"binding", "health", "deny", "issuer_key", "policy"}) {
+    long long n = query_int(cache->db(), std::string("SELECT count(*) FROM ") + table);
+    if (n < 0) {
+      report.problems.push_back(std::string("cache: table ") + table + " cannot be read");
+      return;
+    }
+    counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + table;
+  }
+  report.found.push_back("cache: " + config.cache_path + " (schema " +
+                         std::to_string(store::kCacheSchemaVersion) + "): " + counts);
+  auto sync = cache->sync_state();
+  if (!sync.ok()) {
+    report.problems.push_back("cache: " + sync.error().message);
+  } else if (!sync->last_good_sync) {
+    report.found.push_back("cache: never synced (decisions follow the policy's `stale` rule)");
+  } else {
+    report.found.push_back("cache: last good sync " +
+                           core::format_utc_millis(*sync->last_good_sync) + ", feed sequence " +
+                           std::to_string(sync->sequence));
+  }
+  auto policies = cache->policies();
+  if (!policies.ok()) {
+    report.problems.push_back("cache: " + policies.error().message);
+    return;
+  }
+  const core::PolicyRecord* in_force = core::resolve_policy(**policies, config.gate, now);
+  report.found.push_back(
+      in_force ? "policy in force now: " + in_force->id + " (health_mode " +
+                     std::string(core::health_mode_name(in_force->policy.health_mode)) + ")"
+               : std::string("policy in force now: none (health_mode off, "
+                             "not_upgraded allow)"));
+}
+
+void check_journal(const Config& config, SetupReport& report) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(config.journal_path, ec)) {
+    // Read-only look: Journal::open would create or migrate, and a check must change nothing.
+    auto db = store::open_db(config.journal_path, SQLITE_OPEN_READONLY);
+    auto version = db.ok() ? store::user_version(db->get()) : Result<int>(db.error());
+    if (!version.ok()) {
+      report.problems.push_back("journal: " + version.error().message);
+    } else if (*version != store::kJournalSchemaVersion) {
+      report.problems.push_back("journal: " + config.journal_path + " has schema version " +
+                                std::to_string(*version) + ", this build writes " +
+                                std::to_string(store::kJournalSchemaVersion));
+    } else {
+      long long last = query_int(db->get(), "SELECT max(seq) FROM journal");
+      report.found.push_back("journal: " + config.journal_path + ", last sequence number " +
+                             std::to_string(last));
+    }
+    return;
+  }
+  fs::path dir = fs::path(config.journal_path).parent_path();
+  if (dir.empty()) dir = ".";
+  if (!fs::is_directory(dir, ec)) {
+    report.problems.push_back("journal: directory " + dir.string() + " does not exist");
+  } else if (access(dir.c_str(), W_OK) != 0) {
+    report.problems.push_back("journal: directory " + dir.string() +
+                              " is not writable: " + std::strerror(errno));
+  } else {
+    report.found.push_back("journal: " + config.journal_path + " will be created at start-up");
+  }
+}
+
+}  // namespace
+
+SetupReport check_setup(const Config& config, Instant now) {
+  SetupReport report;
+  report.found.push_back("gate: " + config.gate.gate_id() + " " +
+                         std::string(core::direction_name(config.gate.direction)));
+  check_cache(config, now, report);
+  check_journal(config, report);
+  return report;
+}
+
+}  // namespace gate::app
