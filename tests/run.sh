@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds everything with -Werror and runs every test
-# through CTest, on the host and then for both board triples under qemu-user.
+# through CTest, on the host and then for both board triples under qemu-user; builds the
+# gate-validator Debian package for each (build/<host|triple>/packages/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build/host}
@@ -10,6 +11,7 @@ jobs=${JOBS:-$(nproc)}
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+(cd "$build" && cpack -B "$build/packages" >/dev/null) && ls "$build"/packages/*.deb
 
 for triple in arm-linux-gnueabihf aarch64-linux-gnu; do
   echo "== $triple (under qemu-user)"

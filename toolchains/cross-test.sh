@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Cross-builds everything for one board triple with -Werror and runs the whole unit test suite
-# under qemu-user through CTest. Installs Debian's cross compiler and qemu-user if missing and
-# builds the target sysroot (toolchains/build-sysroot.sh).
+# Cross-builds everything for one board triple with -Werror, runs the whole unit test suite under
+# qemu-user through CTest and builds the triple's gate-validator package. Installs Debian's cross
+# compiler and qemu-user if missing and builds the target sysroot (toolchains/build-sysroot.sh).
 #   usage: toolchains/cross-test.sh arm-linux-gnueabihf|aarch64-linux-gnu
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,3 +15,4 @@ cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_TOOLCHAIN_FILE="$top/toolchains/$triple.cmake"
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
+(cd "$build" && cpack -B "$build/packages" >/dev/null) && ls "$build"/packages/*.deb

@@ -6,11 +6,12 @@
 #   libmbedtls-dev               ride-code signatures (and, later, TLS)
 #   nlohmann-json3-dev           JSON Lines records in the simulator's loader (header-only)
 #   catch2                       the unit tests
+#   file                         the package test checks the packaged binary's architecture
 # Extra package names given as arguments are installed too (cross-test.sh: the cross compiler
 # and qemu-user).
 set -euo pipefail
 
-packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2)
+packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 file)
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi
 
 missing=()

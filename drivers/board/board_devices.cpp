@@ -1,0 +1,88 @@
+#include "drivers/board/board_devices.h"
+
+#include "drivers/systemd_notifier.h"
+
+namespace gate::board {
+namespace {
+
+// One device setting checked against the drivers of this build. `problem` empty: usable.
+struct DeviceSetting {
+  std::string found;
+  std::string problem;
+};
+
+DeviceSetting reader_setting(const std::string& reader) {
+  if (reader == "direct") {
+    return {"",
+            "reader = direct is the simulator's card reader; a board names its libnfc device "
+            "(for example reader = pn532_uart:/dev/ttyS1)"};
+  }
+  return {"", "reader = " + reader + ": this build has no libnfc card reader driver yet"};
+}
+
+DeviceSetting scanner_setting(const std::string& scanner) {
+  if (scanner == "none") return {"scanner: none (cards only)", ""};
+  if (scanner == "direct") {
+    return {"",
+            "scanner = direct is the simulator's code scanner; a board names its serial "
+            "device (scanner = /dev/ttyACM0) or none"};
+  }
+  return {"", "scanner = " + scanner + ": this build has no serial code scanner driver yet"};
+}
+
+// Relay, passage sensors, emergency input and the display have no configuration keys until their
+// drivers exist; saying so keeps a board from ever running on assumed hardware.
+const DeviceSetting kMechanism{"",
+                               "gate mechanism: this build has no relay / passage sensor / "
+                               "emergency input driver yet"};
+const DeviceSetting kIndicator{"", "indicator: this build has no display driver yet"};
+
+DeviceSetting watchdog_setting() {
+  if (drivers::SystemdNotifier::open_from_environment().ok()) {
+    auto interval = drivers::SystemdNotifier::watchdog_interval_from_environment();
+    return {
+        "watchdog: systemd" + std::string(interval ? " (WatchdogSec set)" : " (no WatchdogSec)"),
+        ""};
+  }
+  return {
+      "watchdog: systemd's, once started by the gate-validator unit (NOTIFY_SOCKET is unset "
+      "here)",
+      ""};
+}
+
+std::vector<DeviceSetting> settings(const app::Config& config) {
+  return {reader_setting(config.reader), scanner_setting(config.scanner), kMechanism, kIndicator,
+          watchdog_setting()};
+}
+
+}  // namespace
+
+control::Devices BoardDevices::view() {
+  return control::Devices{clock,      *reader,     scanner.get(), *mechanism,
+                          *indicator, staff.get(), *watchdog};
+}
+
+DeviceReport check_devices(const app::Config& config) {
+  DeviceReport report;
+  for (const DeviceSetting& s : settings(config)) {
+    if (!s.found.empty()) report.found.push_back(s.found);
+    if (!s.problem.empty()) report.problems.push_back(s.problem);
+  }
+  return report;
+}
+
+Result<std::unique_ptr<BoardDevices>> open_devices(const app::Config& config) {
+  DeviceReport report = check_devices(config);
+  auto watchdog = drivers::SystemdNotifier::open_from_environment();
+  if (!watchdog.ok()) {
+    report.problems.push_back("watchdog: " + watchdog.error().message +
+                              "; gate-validator runs under its systemd unit, which supervises it");
+  }
+  std::string all;
+  for (const std::string& p : report.problems) all += (all.empty() ? "" : "\n") + p;
+  // Every setting above that names a device is a problem until its driver exists, so a board
+  // never gets this far with an unserved device.
+  return make_error(Errc::unsupported, all);
+}
+
+}  // namespace gate::board
