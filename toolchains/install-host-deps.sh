@@ -6,11 +6,14 @@
 #   libmbedtls-dev               ride-code signatures (and, later, TLS)
 #   nlohmann-json3-dev           JSON Lines records in the simulator's loader (header-only)
 #   catch2                       the unit tests
+#   libnfc-dev libnfc-bin        the PN532 emulator's tests drive it through libnfc's own
+#                                pn532_uart driver and through Debian's unmodified nfc-list
 # Extra package names given as arguments are installed too (cross-test.sh: the cross compiler
 # and qemu-user).
 set -euo pipefail
 
-packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2)
+packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 libnfc-dev
+          libnfc-bin)
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi
 
 missing=()
