@@ -41,7 +41,7 @@ TEST_CASE("pn532 commands: an unknown command or bad parameters get the syntax e
   CHECK(answer(chip, encode_info_frame(kTfiHostToChip, hal::Bytes{0x06, 0x63})) == error);
 }
 
-TEST_CASE("pn532 commands: registers read back what was written; status registers do not") {
+TEST_CASE("pn532 commands: registers read back what was written, status registers do not") {
   CommandHandler chip;
   // libnfc's first ReadRegister: TxMode, RxMode, ManualRCV, Status2, BitFraming.
   CHECK(reply_data(chip, {0x06, 0x63, 0x02, 0x63, 0x03, 0x63, 0x0D, 0x63, 0x38, 0x63, 0x3D}) ==

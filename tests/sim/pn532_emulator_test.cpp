@@ -94,7 +94,7 @@ void wake_and_configure(RawHost& host) {
   REQUIRE(host.read(kSamReply.size()) == kSamReply);
 }
 
-TEST_CASE("pn532 emulator: ACK first, then the reply; a NACK gets the reply again") {
+TEST_CASE("pn532 emulator: ACK first, then the reply, and the reply again after a NACK") {
   test::TempDir dir;
   auto emulator = start(dir.file("pn532"));
   CHECK(fs::read_symlink(dir.file("pn532")) == emulator->slave_path());
@@ -167,7 +167,7 @@ TEST_CASE(
   CHECK(host.read(kFirmwareReply.size()) == kFirmwareReply);
 }
 
-TEST_CASE("pn532 emulator: close() hangs up the host; reopen() serves behind the same link") {
+TEST_CASE("pn532 emulator: close() hangs up the host, reopen() serves behind the same link") {
   test::TempDir dir;
   const std::string link = dir.file("pn532");
   auto emulator = start(link);

@@ -147,7 +147,7 @@ TEST_CASE("pn532 libnfc: a card that falls silent gives an RF transmission error
   CHECK(error == NFC_ERFTRANS);
 }
 
-TEST_CASE("pn532 libnfc: polling (InAutoPoll) finds a card placed meanwhile; abort stops it") {
+TEST_CASE("pn532 libnfc: polling (InAutoPoll) finds a card placed meanwhile, abort stops it") {
   Bench bench;
   nfc_device* device = bench.open();
   nfc_target target{};
@@ -184,7 +184,7 @@ TEST_CASE("pn532 libnfc: polling (InAutoPoll) finds a card placed meanwhile; abo
       bench.emulator->wait_for([](const Pn532Counters& c) { return c.aborted_commands == 1; }, 5s));
 }
 
-TEST_CASE("pn532 libnfc: nfc_close powers the chip down; the next nfc_open wakes it") {
+TEST_CASE("pn532 libnfc: nfc_close powers the chip down, the next nfc_open wakes it") {
   Bench bench;
   bench.open();
   nfc_close(bench.device);
@@ -199,7 +199,7 @@ TEST_CASE("pn532 libnfc: nfc_close powers the chip down; the next nfc_open wakes
   CHECK(nfc_initiator_select_passive_target(device, kIso14443a, nullptr, 0, &target) == 1);
 }
 
-TEST_CASE("pn532 libnfc: the reader vanishing gives I/O errors; it opens again when back") {
+TEST_CASE("pn532 libnfc: the reader vanishing gives I/O errors, it opens again when back") {
   Bench bench;
   auto card = spec_card();
   bench.emulator->place(card);
