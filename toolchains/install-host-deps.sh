@@ -7,11 +7,15 @@
 #   nlohmann-json3-dev           JSON Lines records in the simulator's loader (header-only)
 #   catch2                       the unit tests
 #   file                         the package test checks the packaged binary's architecture
+#   libnfc-dev                   the NFC reader driver (and the PN532 emulator's tests drive the
+#                                emulator through libnfc's own pn532_uart driver)
+#   libnfc-bin                   Debian's unmodified nfc-list, run against the emulator
 # Extra package names given as arguments are installed too (cross-test.sh: the cross compiler
 # and qemu-user).
 set -euo pipefail
 
-packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 file)
+packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 file
+          libnfc-dev libnfc-bin)
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi
 
 missing=()

@@ -19,5 +19,6 @@ int cmd_cache_build(const Args& args);
 int cmd_run(const Args& args);
 int cmd_populate(const Args& args);
 int cmd_journal(const Args& args);
+int cmd_pn532(const Args& args);
 
 }  // namespace gate::sim

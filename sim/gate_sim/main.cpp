@@ -3,6 +3,7 @@
 //   run          run the real gate loop on simulated devices, from a scenario or interactively
 //   populate     write realistic records for N identities
 //   journal      print a journal's entries as JSON lines
+//   pn532        an emulated PN532 reader on a pseudo-terminal, for libnfc
 #include <iostream>
 #include <string>
 
@@ -17,7 +18,8 @@ constexpr const char* kUsage =
     "               (--scenario FILE | --interactive) [--journal PATH] [--config FILE]\n"
     "               [--set KEY=VALUE]...\n"
     "  gate-sim populate --identities N [--seed S] [--as-of ISO-TIME] [--out FILE]\n"
-    "  gate-sim journal --journal PATH\n";
+    "  gate-sim journal --journal PATH\n"
+    "  gate-sim pn532 --link PATH [--card KEY]...\n";
 
 }  // namespace
 
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   if (command == "run") return gate::sim::cmd_run(args);
   if (command == "populate") return gate::sim::cmd_populate(args);
   if (command == "journal") return gate::sim::cmd_journal(args);
+  if (command == "pn532") return gate::sim::cmd_pn532(args);
   if (command == "--help" || command == "help") {
     std::cout << kUsage;
     return 0;

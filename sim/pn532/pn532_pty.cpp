@@ -1,0 +1,79 @@
+#include "sim/pn532/pn532_pty.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+namespace gate::sim::pn532 {
+namespace {
+
+Error io_error(const std::string& what) {
+  return make_error(Errc::io_error, "pn532 pty: " + what + ": " + std::strerror(errno));
+}
+
+std::string read_link(const std::string& link) {
+  std::vector<char> buf(4096);
+  ssize_t n = ::readlink(link.c_str(), buf.data(), buf.size());
+  if (n < 0 || static_cast<std::size_t>(n) >= buf.size()) return {};
+  return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) reset(std::exchange(other.fd_, -1));
+  return *this;
+}
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+Result<Pty> open_pty() {
+  Pty pty;
+  pty.master.reset(::posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+  if (!pty.master) return io_error("posix_openpt");
+  if (::grantpt(pty.master.get()) != 0) return io_error("grantpt");
+  if (::unlockpt(pty.master.get()) != 0) return io_error("unlockpt");
+  char name[128];
+  if (::ptsname_r(pty.master.get(), name, sizeof name) != 0) return io_error("ptsname");
+  pty.slave_path = name;
+  pty.slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (!pty.slave) return io_error("open " + pty.slave_path);
+  // Termios requests on either side act on the line discipline the host's bytes go through.
+  termios tio{};
+  if (::tcgetattr(pty.slave.get(), &tio) != 0) return io_error("tcgetattr");
+  ::cfmakeraw(&tio);
+  tio.c_cc[VMIN] = 1;
+  tio.c_cc[VTIME] = 0;
+  ::cfsetspeed(&tio, B115200);
+  if (::tcsetattr(pty.slave.get(), TCSANOW, &tio) != 0) return io_error("tcsetattr");
+  return pty;
+}
+
+Status replace_symlink(const std::string& target, const std::string& link) {
+  static std::atomic<unsigned> counter{0};
+  const std::string temp =
+      link + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  ::unlink(temp.c_str());
+  if (::symlink(target.c_str(), temp.c_str()) != 0) return io_error("symlink " + temp);
+  if (::rename(temp.c_str(), link.c_str()) != 0) {
+    Error error = io_error("rename to " + link);
+    ::unlink(temp.c_str());
+    return error;
+  }
+  return ok_status();
+}
+
+void remove_symlink_if_ours(const std::string& link, const std::string& target) {
+  if (!link.empty() && !target.empty() && read_link(link) == target) ::unlink(link.c_str());
+}
+
+}  // namespace gate::sim::pn532

@@ -1,0 +1,51 @@
+// The pseudo-terminal a Pn532Emulator serves, and the stable symlink that names it. A host opens
+// the slave side (/dev/pts/N, through the link) as if it were the PN532's UART.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "hal/result.h"
+
+namespace gate::sim::pn532 {
+
+// Owns one file descriptor (closed on destruction).
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// A pty pair in raw mode (no echo, no character translation, 8 data bits). The emulator keeps
+// `slave` open itself so that the master never reports a hang-up while no host has the port
+// open; a host that closes and reopens the port finds the emulator still serving it.
+struct Pty {
+  UniqueFd master;  // non-blocking
+  UniqueFd slave;
+  std::string slave_path;  // /dev/pts/N
+};
+
+// posix_openpt, grantpt, unlockpt, raw termios. Errc::io_error with errno text on failure.
+Result<Pty> open_pty();
+
+// Makes `link` a symlink to `target`, replacing whatever `link` was in one step (a symlink under
+// a temporary name in the same directory, renamed over `link`), so that a host never finds the
+// link missing. Errc::io_error on failure.
+Status replace_symlink(const std::string& target, const std::string& link);
+
+// Removes `link` if it is a symlink pointing at `target` (another emulator may have taken it).
+void remove_symlink_if_ours(const std::string& link, const std::string& target);
+
+}  // namespace gate::sim::pn532
