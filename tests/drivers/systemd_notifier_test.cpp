@@ -69,7 +69,7 @@ TEST_CASE("a vanished notify socket makes kick fail with io_error, not block or 
   CHECK(s.error().code == Errc::io_error);
 }
 
-TEST_CASE("open refuses empty and over-long addresses; no NOTIFY_SOCKET is not_found") {
+TEST_CASE("open refuses empty and over-long addresses, no NOTIFY_SOCKET is not_found") {
   CHECK(SystemdNotifier::open("").error().code == Errc::invalid_argument);
   CHECK(SystemdNotifier::open(std::string(200, 'x')).error().code == Errc::invalid_argument);
   ::unsetenv("NOTIFY_SOCKET");

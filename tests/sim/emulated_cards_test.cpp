@@ -144,7 +144,7 @@ TEST_CASE("TUnionCard options: no 9F0C, 61xx chaining, 6Cxx, leading digit") {
   check_spec_card(tap(both));
 }
 
-TEST_CASE("phone cards show a fresh random UID per presence; physical cards a fixed one") {
+TEST_CASE("phone cards show a fresh random UID per presence, physical cards a fixed one") {
   TUnionCardOptions phone_options;
   phone_options.phone = true;
   TUnionCard phone = spec_card(phone_options);

@@ -152,7 +152,7 @@ TEST_CASE("staff open is a recorded manual open with reason staff_open and media
   CHECK(r.ts == clk.at(3s).wall);
 }
 
-TEST_CASE("a passage with no open is a tailgating alarm; the relay stays closed") {
+TEST_CASE("a passage with no open is a tailgating alarm, the relay stays closed") {
   GateController c(test_gate(), {});
   Clock clk;
   (void)c.start(clk.at(0s));

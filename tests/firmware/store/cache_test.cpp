@@ -179,7 +179,7 @@ TEST_CASE("upserts: last one wins, within one apply and across applies", "[cache
   CHECK(gate::store::column_text(count->get(), 1) == "second");
 }
 
-TEST_CASE("deletes of each kind; deleting what is not there is a no-op", "[cache]") {
+TEST_CASE("deletes of each kind, deleting what is not there is a no-op", "[cache]") {
   CacheDir dir;
   const std::string path = dir.file("c.db");
   auto w = open_writer(path);
