@@ -11,6 +11,7 @@
 
 #include "hal/card_reader.h"
 #include "hal/clock.h"
+#include "sim/cards/card_field.h"
 #include "sim/cards/emulated_card.h"
 
 namespace gate::sim {
@@ -19,7 +20,7 @@ namespace gate::sim {
 // is removed), and only while it is alone in the field. Two or more cards are reported as
 // Kind::multiple once per change in the set of cards in the field. Everything else is Kind::none.
 // A card left alone after a Kind::multiple and not yet reported is then reported as Kind::one.
-class SimCardReader final : public hal::CardReader {
+class SimCardReader final : public hal::CardReader, public CardField {
  public:
   // `clock` stamps CardPresence::detected_at; it must outlive the reader.
   explicit SimCardReader(const hal::Clock& clock) : clock_(clock) {}
@@ -28,11 +29,11 @@ class SimCardReader final : public hal::CardReader {
   // a null card, does nothing.
   void place(std::shared_ptr<EmulatedCard> card);
   // Places several cards at once (one change of the set, so at most one Kind::multiple).
-  void place_many(const std::vector<std::shared_ptr<EmulatedCard>>& cards);
+  void place_many(const std::vector<std::shared_ptr<EmulatedCard>>& cards) override;
   // The card leaves the field (no-op if it is not there).
   void remove(const std::shared_ptr<EmulatedCard>& card);
   // Every card leaves the field.
-  void remove_all();
+  void remove_all() override;
   // Reader lost (true) or back (false). While down, poll() and transceive() fail with
   // Errc::device_lost. The field keeps its cards and which were reported; the selection is lost, so
   // transceive() fails with Errc::io_error after the reader comes back until a card is reported.

@@ -180,6 +180,11 @@ void Pn532Emulator::handle_bytes(std::span<const std::uint8_t> bytes) {
   for (const pn532::FrameEvent& frame : parser_.feed(bytes)) handle_frame(frame);
 }
 
+void Pn532Emulator::set_hung(bool hung) {
+  std::lock_guard lock(mu_);
+  hung_ = hung;
+}
+
 void Pn532Emulator::handle_frame(const pn532::FrameEvent& frame) {
   switch (frame.kind) {
     case Kind::wakeup:
@@ -215,6 +220,11 @@ void Pn532Emulator::handle_frame(const pn532::FrameEvent& frame) {
   ++counters_.frames_received;
   ++counters_.commands[frame.data[0]];
   send(pn532::ack_frame());
+  if (hung_) {
+    ++counters_.commands_hung;
+    counted_.notify_all();
+    return;
+  }
   deliver(chip_.execute(frame.data, Clock::now()));
 }
 

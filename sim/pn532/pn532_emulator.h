@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "hal/result.h"
+#include "sim/cards/card_field.h"
 #include "sim/cards/emulated_card.h"
 #include "sim/pn532/pn532_commands.h"
 #include "sim/pn532/pn532_frame.h"
@@ -43,10 +44,11 @@ struct Pn532Counters {
   std::size_t replies_sent = 0;        // reply frames sent (ACKs not counted)
   std::size_t syntax_errors = 0;       // syntax error frames sent
   std::size_t bytes_dropped = 0;       // reply bytes the pty had no room for
+  std::size_t commands_hung = 0;       // commands acknowledged and never answered (set_hung)
   std::map<std::uint8_t, std::size_t> commands;  // commands run, by command code
 };
 
-class Pn532Emulator {
+class Pn532Emulator final : public CardField {
  public:
   // Opens a pty, points `link_path` at its slave (atomically replacing anything there) and starts
   // serving. Errc::io_error when the pty or the link cannot be made.
@@ -66,10 +68,10 @@ class Pn532Emulator {
   // is ignored. A command waiting for a card sees it at once.
   void place(std::shared_ptr<EmulatedCard> card);
   // Several cards enter the field together.
-  void place_many(const std::vector<std::shared_ptr<EmulatedCard>>& cards);
+  void place_many(const std::vector<std::shared_ptr<EmulatedCard>>& cards) override;
   // The card leaves the field (no-op if absent); a target it was stops answering.
   void remove(const std::shared_ptr<EmulatedCard>& card);
-  void remove_all();
+  void remove_all() override;
   std::size_t in_field() const;
 
   // The device vanishes (unplugged): serving stops, the pty closes, so a host that has the port
@@ -79,6 +81,11 @@ class Pn532Emulator {
   // registers and settings at their defaults), the same cards. Errc::io_error as start().
   Status reopen();
   bool is_open() const;
+
+  // The chip hangs while true (wedged firmware): it still acknowledges each command frame, as its
+  // UART front end does, but never answers one. The port stays open, so only the host's timeouts
+  // (or an abort) end its wait.
+  void set_hung(bool hung);
 
   Pn532Counters counters() const;
   // Waits until `done(counters)` holds, or at most `timeout`; whether it holds. For tests that
@@ -106,6 +113,7 @@ class Pn532Emulator {
   pn532::FrameParser parser_;
   hal::Bytes last_reply_;  // resent on NACK
   Pn532Counters counters_;
+  bool hung_ = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
