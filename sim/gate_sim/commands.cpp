@@ -10,6 +10,7 @@
 #include "firmware/app/config.h"
 #include "firmware/store/iso_time.h"
 #include "firmware/store/record_loader.h"
+#include "sim/gate_sim/scratch_dir.h"
 #include "sim/gate_sim/sim_gate.h"
 #include "sim/gate_sim/summary.h"
 
@@ -48,23 +49,6 @@ void print_state(SimGate& g) {
             << light_name(s.light) << (s.buzzer ? " +buzzer" : "") << " | " << s.text_zh << " / "
             << s.text_en << (s.detail.empty() ? "" : " | " + s.detail) << std::endl;
 }
-
-// A journal in a temporary directory, removed at exit, so repeated demo runs start alike.
-class TempJournal {
- public:
-  TempJournal() {
-    std::string templ = (std::filesystem::temp_directory_path() / "gate-sim-XXXXXX").string();
-    if (char* dir = mkdtemp(templ.data())) dir_ = dir;
-  }
-  ~TempJournal() {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-  std::string path() const { return dir_.empty() ? std::string() : dir_ + "/journal.db"; }
-
- private:
-  std::string dir_;
-};
 
 int run_interactive(SimGate& g) {
   std::cout << "gate-sim interactive: type scenario events (clock, wait, tap, tap-many, tap-bad, "
@@ -119,7 +103,7 @@ int cmd_run(const Args& args) {
     config = std::move(*loaded);
   }
   std::vector<std::pair<std::string, std::string>> overrides;
-  for (const char* key : {"gate", "cache", "journal"}) {
+  for (const char* key : {"gate", "cache", "journal", "reader"}) {
     if (auto v = args.get(key)) overrides.emplace_back(key, *v);
   }
   if (args.flags.count("set")) {
@@ -133,8 +117,8 @@ int cmd_run(const Args& args) {
     Status s = app::set_config_value(config, key, value);
     if (!s.ok()) return fail(s.error().message, 2);
   }
-  TempJournal temp;
-  if (config.journal_path.empty()) config.journal_path = temp.path();
+  ScratchDir temp;  // a journal removed at exit, so repeated demo runs start alike
+  if (config.journal_path.empty()) config.journal_path = temp.file("journal.db");
   if (Status s = app::validate_config(config); !s.ok()) return fail(s.error().message, 2);
 
   bool interactive = args.has("interactive");

@@ -17,7 +17,19 @@ SimGate::SimGate(const app::Config& config, Instant start)
 Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Instant start,
                                                  control::EntryObserver observer) {
   std::unique_ptr<SimGate> g(new SimGate(config, start));
-  control::Devices devices{g->clock_,     g->reader_, &g->scanner_, g->mechanism_,
+  hal::CardReader* reader = &g->reader_;
+  if (config.reader == "pn532") {
+    GATE_TRY_ASSIGN(g->pn532_, Pn532Emulator::start(g->pn532_dir_.file("pn532")));
+    drivers::LibnfcReaderConfig nfc;
+    nfc.connstring = g->pn532_->connstring();
+    GATE_TRY_ASSIGN(g->libnfc_, drivers::LibnfcCardReader::create(g->clock_, nfc));
+    reader = g->libnfc_.get();
+  } else if (config.reader != "direct") {
+    return make_error(
+        Errc::invalid_argument,
+        "reader: the simulator has `direct` and `pn532`, not `" + config.reader + "`");
+  }
+  control::Devices devices{g->clock_,     *reader,    &g->scanner_, g->mechanism_,
                            g->indicator_, &g->staff_, g->watchdog_};
   control::LoopConfig loop_config = config.loop;
   loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
@@ -55,10 +67,10 @@ Status SimGate::tap(const ScenarioEvent& event) {
       return make_error(Errc::malformed, "line " + std::to_string(event.line) + ": bad key");
     cards.push_back(std::move(card));
   }
-  reader_.place_many(cards);
+  field().place_many(cards);
   GATE_TRY(step());
   GATE_TRY(advance(event.duration > Duration::zero() ? event.duration : kTapDwell));
-  reader_.remove_all();
+  field().remove_all();
   return step();
 }
 

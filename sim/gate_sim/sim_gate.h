@@ -4,9 +4,12 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
+#include "drivers/libnfc_card_reader.h"
 #include "firmware/app/config.h"
 #include "firmware/app/gate_runtime.h"
+#include "sim/cards/card_field.h"
 #include "sim/devices/sim_card_reader.h"
 #include "sim/devices/sim_clock.h"
 #include "sim/devices/sim_code_scanner.h"
@@ -14,6 +17,8 @@
 #include "sim/devices/sim_indicator.h"
 #include "sim/devices/sim_staff_panel.h"
 #include "sim/devices/sim_watchdog.h"
+#include "sim/gate_sim/scratch_dir.h"
+#include "sim/pn532/pn532_emulator.h"
 #include "sim/scenario/scenario.h"
 
 namespace gate::sim {
@@ -26,6 +31,9 @@ class SimGate {
   static constexpr Duration kTapDwell = std::chrono::milliseconds(200);
 
   // Starts the firmware (app::GateRuntime) on the simulated devices at simulated time `start`.
+  // config.reader picks the card reader: `direct` (SimCardReader) or `pn532` (a PN532 emulator
+  // on a pty in a temporary directory, read by the board's real libnfc driver through libnfc's
+  // own pn532_uart driver). Anything else is Errc::invalid_argument.
   static Result<std::unique_ptr<SimGate>> create(const app::Config& config, Instant start,
                                                  control::EntryObserver observer);
 
@@ -38,6 +46,11 @@ class SimGate {
 
   SimClock& clock() { return clock_; }
   SimCardReader& reader() { return reader_; }
+  // Where scenario cards go: the simulated reader's field, or the PN532 emulator's.
+  CardField& field() { return pn532_ ? static_cast<CardField&>(*pn532_) : reader_; }
+  // The PN532 emulator and the libnfc driver reading it (null with reader = direct).
+  Pn532Emulator* pn532() { return pn532_.get(); }
+  drivers::LibnfcCardReader* libnfc_reader() { return libnfc_.get(); }
   SimCodeScanner& scanner() { return scanner_; }
   SimGateMechanism& mechanism() { return mechanism_; }
   SimIndicator& indicator() { return indicator_; }
@@ -52,6 +65,9 @@ class SimGate {
   app::Config config_;
   SimClock clock_;
   SimCardReader reader_;
+  ScratchDir pn532_dir_;  // holds the emulator's link; outlives the emulator
+  std::unique_ptr<Pn532Emulator> pn532_;
+  std::unique_ptr<drivers::LibnfcCardReader> libnfc_;
   SimCodeScanner scanner_;
   SimGateMechanism mechanism_;
   SimIndicator indicator_;

@@ -1,6 +1,8 @@
 // The main loop with the real cache and journal on disk and the simulated devices: ordering of
 // journal and relay, one tap per presence and hold-off, cards held while the gate is busy, reader
-// loss, a missing cache, the watchdog. Time moves only through SimClock.
+// loss, a missing cache, the watchdog. Time moves only through SimClock. The card and reader cases
+// run twice: on the simulated reader, and on the board's libnfc driver reading the PN532
+// emulator through libnfc's own pn532_uart driver.
 #include "firmware/gate/main_loop.h"
 
 #include <catch2/catch.hpp>
@@ -34,7 +36,10 @@ struct Fixture {
   std::vector<bool> relay_open_when_journaled;
   std::unique_ptr<sim::SimGate> gate;
 
-  explicit Fixture(bool with_cache = true, std::string extra_records = "") {
+  // `reader`: "direct" (the simulated reader) or "pn532" (the board's libnfc driver reading the
+  // PN532 emulator through libnfc).
+  explicit Fixture(bool with_cache = true, std::string extra_records = "",
+                   const std::string& reader = "direct") {
     dir = std::filesystem::temp_directory_path() /
           ("main-loop-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter()));
     std::filesystem::remove_all(dir);
@@ -42,6 +47,7 @@ struct Fixture {
     config.gate = *core::parse_gate_spec("L1:S07:G03:entry");
     config.cache_path = (dir / "cache.db").string();
     config.journal_path = (dir / "journal.db").string();
+    config.reader = reader;
     if (with_cache) {
       std::ofstream(dir / "records.jsonl") << kRecords << extra_records;
       REQUIRE(
@@ -75,7 +81,26 @@ struct Fixture {
     }
     return out;
   }
-  void place(const std::string& key) { gate->reader().place(sim::make_card_for_key(key)); }
+  void place(const std::string& key) { gate->field().place_many({sim::make_card_for_key(key)}); }
+  void remove_all() { gate->field().remove_all(); }
+  // The reader vanishes (down) or comes back: the simulated reader's switch, or the emulated
+  // PN532's pty closed and a new one behind the same link.
+  void set_reader_down(bool down) {
+    if (auto* pn532 = gate->pn532()) {
+      if (down) {
+        pn532->close();
+      } else {
+        REQUIRE(pn532->reopen().ok());
+      }
+    } else {
+      gate->reader().set_down(down);
+    }
+  }
+  // How long a reader that came back may take to be used again: at once for the simulated one;
+  // the libnfc driver's longest reopen backoff for the PN532.
+  Duration recovery() const {
+    return gate->pn532() ? Duration(drivers::LibnfcReaderConfig{}.backoff_max) : Duration::zero();
+  }
 };
 
 }  // namespace
@@ -92,20 +117,23 @@ TEST_CASE("an open decision is journaled before the relay is driven") {
   CHECK(f.gate->indicator().current().light == hal::Light::green);
 }
 
-TEST_CASE("a card held on the reader is one tap; the same card again within hold-off is ignored") {
-  Fixture f;
+TEST_CASE("a card held on the reader is one tap, the same card again within hold-off is ignored") {
+  auto reader = GENERATE(as<std::string>{}, "direct", "pn532");
+  INFO("reader " << reader);
+  Fixture f(true, "", reader);
   f.place("tu:3105170020000000012");
   REQUIRE(f.gate->advance(3s).ok());  // held on the reader for 3 s: still one tap
   CHECK(f.decisions().size() == 1);
   f.gate->mechanism().add_passages(1);
   REQUIRE(f.gate->step().ok());
-  f.gate->reader().remove_all();
+  f.remove_all();
+  REQUIRE(f.gate->step().ok());  // off the reader for one poll: a reader sees no shorter absence
   // Presented again 3 s after its read: past the 1.5 s hold-off, a new tap (refused by
   // anti-passback, but decided and recorded).
   f.place("tu:3105170020000000012");
   REQUIRE(f.gate->step().ok());
   CHECK(f.decisions().size() == 2);
-  f.gate->reader().remove_all();
+  f.remove_all();
   REQUIRE(f.gate->advance(1s).ok());
   // Re-presented 1 s after the previous read: within the hold-off, not a new tap.
   f.place("tu:3105170020000000012");
@@ -114,10 +142,12 @@ TEST_CASE("a card held on the reader is one tap; the same card again within hold
 }
 
 TEST_CASE("a card that comes while the gate is open is read once the gate is ready") {
-  Fixture f;
+  auto reader = GENERATE(as<std::string>{}, "direct", "pn532");
+  INFO("reader " << reader);
+  Fixture f(true, "", reader);
   f.place("tu:3105170010170907984");
   REQUIRE(f.gate->step().ok());
-  f.gate->reader().remove_all();
+  f.remove_all();
   f.place("tu:3105170020000000012");  // the next rider taps while the first is still passing
   REQUIRE(f.gate->advance(100ms).ok());
   CHECK(f.decisions().size() == 1);
@@ -129,13 +159,15 @@ TEST_CASE("a card that comes while the gate is open is read once the gate is rea
 }
 
 TEST_CASE("a card gone before the gate was ready reads as read_error") {
-  Fixture f;
+  auto reader = GENERATE(as<std::string>{}, "direct", "pn532");
+  INFO("reader " << reader);
+  Fixture f(true, "", reader);
   f.place("tu:3105170010170907984");
   REQUIRE(f.gate->step().ok());
-  f.gate->reader().remove_all();
+  f.remove_all();
   f.place("tu:3105170020000000012");
   REQUIRE(f.gate->step().ok());
-  f.gate->reader().remove_all();  // left before the first rider passed
+  f.remove_all();  // left before the first rider passed
   f.gate->mechanism().add_passages(1);
   REQUIRE(f.gate->step().ok());
   REQUIRE(f.decisions().size() == 2);
@@ -143,8 +175,10 @@ TEST_CASE("a card gone before the gate was ready reads as read_error") {
 }
 
 TEST_CASE("reader down: out of service after the grace, back by itself") {
-  Fixture f;
-  f.gate->reader().set_down(true);
+  auto reader = GENERATE(as<std::string>{}, "direct", "pn532");
+  INFO("reader " << reader);
+  Fixture f(true, "", reader);
+  f.set_reader_down(true);
   REQUIRE(f.gate->step().ok());
   CHECK(f.gate->indicator().current() == control::idle_indicator());
   REQUIRE(f.gate->advance(3s - 10ms).ok());
@@ -157,9 +191,15 @@ TEST_CASE("reader down: out of service after the grace, back by itself") {
   REQUIRE(f.decisions().size() == 1);
   CHECK(f.decisions()[0].decision.reason == core::Reason::out_of_service);
   REQUIRE(f.gate->advance(2s).ok());
-  f.gate->reader().set_down(false);
+  f.set_reader_down(false);
   REQUIRE(f.gate->step().ok());
+  REQUIRE(f.gate->advance(f.recovery()).ok());
   CHECK(f.gate->indicator().current() == control::idle_indicator());
+  // And it reads cards again.
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].decision.reason == core::Reason::ok);
   int down = 0, up = 0;
   for (const auto& e : f.entries) {
     if (const auto* ev = std::get_if<core::GateEvent>(&e)) {
@@ -186,7 +226,7 @@ TEST_CASE("a code scanned while staff are checking is held and decided afterward
   Fixture f;
   f.place("tu:3105170080000000018");  // not upgraded: policy says staff_check
   REQUIRE(f.gate->step().ok());
-  f.gate->reader().remove_all();
+  f.remove_all();
   REQUIRE(f.decisions().back().decision.outcome == core::Outcome::staff_check);
   f.gate->scanner().push_line("not a code");
   REQUIRE(f.gate->advance(1s).ok());
@@ -196,7 +236,7 @@ TEST_CASE("a code scanned while staff are checking is held and decided afterward
   CHECK(f.decisions()[1].decision.reason == core::Reason::code_malformed);
 }
 
-TEST_CASE("the loop kicks the watchdog every iteration; a stalled loop lets it expire") {
+TEST_CASE("the loop kicks the watchdog every iteration, a stalled loop lets it expire") {
   Fixture f;
   std::size_t before = f.gate->watchdog().kicks();
   REQUIRE(f.gate->advance(1s).ok());
@@ -210,7 +250,7 @@ TEST_CASE("the anti-passback memory is rebuilt from the journal at start-up") {
   Fixture f;
   f.place("tu:3105170010170907984");
   REQUIRE(f.gate->step().ok());
-  f.gate->reader().remove_all();
+  f.remove_all();
   f.start();  // a restart on the same journal and cache
   f.gate->clock().advance(10min);
   f.place("tu:3105170010170907984");
@@ -228,7 +268,7 @@ TEST_CASE("a cache not synced for longer than the policy allows gives cache_stal
   f.place("tu:3105170010170907984");
   REQUIRE(f.gate->step().ok());
   CHECK(f.decisions().back().decision.reason == core::Reason::ok);  // exactly 60 min: not older
-  f.gate->reader().remove_all();
+  f.remove_all();
   f.gate->mechanism().add_passages(1);
   f.gate->clock().advance(1s);
   f.place("tu:3105170020000000012");
