@@ -41,6 +41,20 @@ bool reader_failed(int code) {
          code == NFC_EOPABORTED || code == NFC_ESOFT;
 }
 
+// Adds the time until its end to `total`: wraps each libnfc call.
+class LibnfcTimer {
+ public:
+  explicit LibnfcTimer(std::chrono::nanoseconds& total)
+      : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~LibnfcTimer() { total_ += std::chrono::steady_clock::now() - start_; }
+  LibnfcTimer(const LibnfcTimer&) = delete;
+  LibnfcTimer& operator=(const LibnfcTimer&) = delete;
+
+ private:
+  std::chrono::nanoseconds& total_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
 
 std::chrono::milliseconds libnfc_pass_bound(const LibnfcReaderConfig& config) {
@@ -95,6 +109,7 @@ bool LibnfcCardReader::wait(std::chrono::milliseconds d) {
 }
 
 Status LibnfcCardReader::open_device() {
+  LibnfcTimer timer(in_libnfc_);
   nfc_device* device = nfc_open(context_, config_.connstring.c_str());
   if (device == nullptr) {
     return make_error(Errc::device_lost, "cannot open " + config_.connstring);
@@ -141,6 +156,7 @@ Error LibnfcCardReader::lose_device(const std::string& what) {
 
 Status LibnfcCardReader::field_cycle() {
   selected_ = false;
+  LibnfcTimer timer(in_libnfc_);
   int r = nfc_device_set_property_bool(device_, NP_ACTIVATE_FIELD, false);
   if (r >= 0) r = nfc_device_set_property_bool(device_, NP_ACTIVATE_FIELD, true);
   if (r < 0) return lose_device("RF field: " + nfc_error_text(device_, r));
@@ -150,7 +166,11 @@ Status LibnfcCardReader::field_cycle() {
 Result<std::optional<hal::CardPresence>> LibnfcCardReader::pass() {
   GATE_TRY(field_cycle());
   nfc_target targets[2];
-  int n = nfc_initiator_list_passive_targets(device_, kTypeA106, targets, 2);
+  int n = 0;
+  {
+    LibnfcTimer timer(in_libnfc_);
+    n = nfc_initiator_list_passive_targets(device_, kTypeA106, targets, 2);
+  }
   if (n < 0) {
     if (reader_failed(n)) return lose_device("polling: " + nfc_error_text(device_, n));
     return make_error(Errc::io_error, "polling: " + nfc_error_text(device_, n));
@@ -221,15 +241,23 @@ Result<hal::Bytes> LibnfcCardReader::do_transceive(std::span<const std::uint8_t>
     GATE_TRY(field_cycle());
     nfc_target found;
     const hal::Bytes& uid = selected_target_->uid;
-    int r = nfc_initiator_select_passive_target(device_, kTypeA106, uid.data(), uid.size(), &found);
+    int r = 0;
+    {
+      LibnfcTimer timer(in_libnfc_);
+      r = nfc_initiator_select_passive_target(device_, kTypeA106, uid.data(), uid.size(), &found);
+    }
     if (r < 0 && reader_failed(r)) return lose_device("select: " + nfc_error_text(device_, r));
     if (r <= 0) return make_error(Errc::io_error, "the card left the field");
     selected_ = true;
   }
   hal::Bytes reply(kMaxReply);
   int ms = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 1, 60000));
-  int r = nfc_initiator_transceive_bytes(device_, command.data(), command.size(), reply.data(),
-                                         reply.size(), ms);
+  int r = 0;
+  {
+    LibnfcTimer timer(in_libnfc_);
+    r = nfc_initiator_transceive_bytes(device_, command.data(), command.size(), reply.data(),
+                                       reply.size(), ms);
+  }
   if (r >= 0) {
     reply.resize(static_cast<std::size_t>(r));
     return reply;

@@ -65,6 +65,10 @@ class LibnfcCardReader final : public hal::CardReader {
   // Whether the device is open now (false while down and waiting to reopen).
   bool device_open() const { return open_.load(); }
 
+  // Total time spent inside libnfc calls (libnfc, the UART and the chip), so a benchmark can tell
+  // the reader's share of a tap from our own code's. Polling thread only.
+  std::chrono::nanoseconds time_in_libnfc() const { return in_libnfc_; }
+
  private:
   LibnfcCardReader(const hal::Clock& clock, LibnfcReaderConfig config, nfc_context* context,
                    UniqueFd wake);
@@ -96,6 +100,7 @@ class LibnfcCardReader final : public hal::CardReader {
   std::vector<hal::Bytes> reported_;                // UIDs reported as Kind::one and still present
   std::optional<hal::CardTarget> selected_target_;  // the card APDUs go to
   bool selected_ = false;                           // it is selected now (no field cycle since)
+  std::chrono::nanoseconds in_libnfc_{0};
 };
 
 }  // namespace gate::drivers

@@ -101,7 +101,7 @@ std::string_view config_reference() {
          "cache = PATH              the SQLite cache (required)\n"
          "journal = PATH            the decision journal (required)\n"
          "utc_offset = +08:00       local time for card validity dates\n"
-         "reader = direct           card reader: direct (simulator)\n"
+         "reader = direct           card reader: direct or pn532 (simulator), libnfc connstring\n"
          "scanner = direct          code scanner: direct (simulator), none, or a serial device\n"
          "open_timeout = 5s         gate open, nobody passes: close\n"
          "result_display = 2s       how long a deny is shown\n"
