@@ -96,7 +96,9 @@ TEST_CASE("pn532 libnfc: opens, selects a T-Union card and exchanges the spec's 
   CHECK(target.nti.nai.abtAtqa[0] == 0x00);
   CHECK(target.nti.nai.abtAtqa[1] == 0x04);
   CHECK(target.nti.nai.btSak == 0x20);
-  REQUIRE(target.nti.nai.szAtsLen == 4);  // libnfc keeps the ATS without its length byte
+  // nfc_target is packed: copy its size_t fields before Catch binds references to them.
+  const std::size_t ats_length = target.nti.nai.szAtsLen;
+  REQUIRE(ats_length == 4);  // libnfc keeps the ATS without its length byte
   CHECK(hal::Bytes(target.nti.nai.abtAts, target.nti.nai.abtAts + 4) ==
         hal::Bytes{0x78, 0x80, 0x70, 0x02});
 
