@@ -45,6 +45,7 @@ class CommandHandler {
   bool asleep() const { return asleep_; }
   void wake();
 
+  // The RF field: the cards in it and the targets the chip activated.
   RfField& field() { return initiator_.field(); }
   const RfField& field() const { return initiator_.field(); }
   // A register as ReadRegister would read it (CIU registers 0x6301-0x633E, SFRs 0xFFxx).

@@ -103,13 +103,15 @@ Status Pn532Emulator::reopen() {
   std::lock_guard lock(mu_);
   GATE_TRY_ASSIGN(pty_, pn532::open_pty());
   wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  Status linked = wake_fd_ ? pn532::replace_symlink(pty_.slave_path, link_path_)
-                           : Status(make_error(Errc::io_error, std::string("pn532: eventfd: ") +
-                                                                   std::strerror(errno)));
-  if (!linked.ok()) {
+  if (!wake_fd_) {
+    Error error =
+        make_error(Errc::io_error, std::string("pn532: eventfd: ") + std::strerror(errno));
+    pty_ = pn532::Pty{};
+    return error;
+  }
+  if (Status linked = pn532::replace_symlink(pty_.slave_path, link_path_); !linked.ok()) {
     pty_ = pn532::Pty{};
     wake_fd_.reset();
-    log(LogLevel::error, kTag, linked.error().message);
     return linked;
   }
   chip_.power_on_reset();

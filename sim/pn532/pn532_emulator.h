@@ -71,7 +71,9 @@ class Pn532Emulator final : public CardField {
   void place_many(const std::vector<std::shared_ptr<EmulatedCard>>& cards) override;
   // The card leaves the field (no-op if absent); a target it was stops answering.
   void remove(const std::shared_ptr<EmulatedCard>& card);
+  // Every card leaves the field.
   void remove_all() override;
+  // Number of cards in the field now.
   std::size_t in_field() const;
 
   // The device vanishes (unplugged): serving stops, the pty closes, so a host that has the port
@@ -80,6 +82,7 @@ class Pn532Emulator final : public CardField {
   // The device comes back: a new pty behind the same link, a chip just powered on (asleep,
   // registers and settings at their defaults), the same cards. Errc::io_error as start().
   Status reopen();
+  // Whether the pty is open and served (false after close()).
   bool is_open() const;
 
   // The chip hangs while true (wedged firmware): it still acknowledges each command frame, as its
@@ -95,7 +98,6 @@ class Pn532Emulator final : public CardField {
 
  private:
   explicit Pn532Emulator(std::string link_path);
-  Status open_locked();
   void stop_thread();
   void kick();
   void serve();

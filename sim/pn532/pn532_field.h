@@ -63,7 +63,9 @@ class RfField {
   bool place(std::shared_ptr<EmulatedCard> card);
   // The card leaves the field (no-op if absent). Its target, if any, stops answering.
   void remove(const std::shared_ptr<EmulatedCard>& card);
+  // Every card leaves the field.
   void remove_all();
+  // Number of cards in the field.
   std::size_t size() const { return cards_.size(); }
 
   // RF field on or off. Switching it off unpowers every card: halted cards wake at the next

@@ -37,6 +37,7 @@ class InitiatorCommands {
   // Drops the waiting command without an answer (the host aborted it).
   void cancel() { waiting_.reset(); }
 
+  // The cards and the targets these commands act on.
   RfField& field() { return field_; }
   const RfField& field() const { return field_; }
 

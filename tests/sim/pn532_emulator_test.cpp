@@ -213,5 +213,13 @@ TEST_CASE("pn532 emulator: the link is replaced atomically and removed only by i
   }
 }
 
+TEST_CASE("pn532 emulator: a link that cannot be made is an I/O error") {
+  test::TempDir dir;
+  auto emulator = Pn532Emulator::start(dir.file("missing/pn532"));
+  REQUIRE_FALSE(emulator.ok());
+  CHECK(emulator.error().code == Errc::io_error);
+  CHECK(emulator.error().message.find("missing/pn532") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace gate::sim
