@@ -52,6 +52,9 @@ struct Rig {
   std::variant<core::CardData, core::Reason> read(const hal::CardPresence& p) {
     return core::read_card(p.target, *reader);
   }
+  // A whole tap: the card enters, is found alone and read; then it leaves and is gone. Returns
+  // what the read gave (credential_of).
+  std::string tap(std::shared_ptr<sim::EmulatedCard> card);
 };
 
 std::string credential_of(const std::variant<core::CardData, core::Reason>& r) {
@@ -79,14 +82,7 @@ TEST_CASE(
 
 TEST_CASE("libnfc: Beijing and MIFARE Classic cards read as their keys") {
   Rig rig;
-  for (const char* key : {kBj, kM1}) {
-    rig.pn532->place(sim::make_card_for_key(key));
-    hal::CardPresence p = rig.pass();
-    REQUIRE(p.kind == Kind::one);
-    CHECK(credential_of(rig.read(p)) == key);
-    rig.pn532->remove_all();
-    CHECK(rig.pass().kind == Kind::none);
-  }
+  for (const char* key : {kBj, kM1}) CHECK(rig.tap(sim::make_card_for_key(key)) == key);
 }
 
 TEST_CASE("libnfc: two cards are multiple_cards once, the one left alone is then read") {
@@ -109,18 +105,8 @@ TEST_CASE("libnfc: every faulty card is read_error, and the next tap reads fine"
                          FaultMode::silent_after, FaultMode::leaves_field_after,
                          FaultMode::malformed_fci, FaultMode::invalid_bcd_number}) {
     CAPTURE(static_cast<int>(mode));
-    rig.pn532->place(std::make_shared<sim::FaultyCard>(mode, 1));
-    hal::CardPresence p = rig.pass();
-    REQUIRE(p.kind == Kind::one);
-    CHECK(credential_of(rig.read(p)) == "reason:read_error");
-    rig.pn532->remove_all();
-    CHECK(rig.pass().kind == Kind::none);
-    rig.pn532->place(sim::make_card_for_key(kTu));
-    hal::CardPresence good = rig.pass();
-    REQUIRE(good.kind == Kind::one);
-    CHECK(credential_of(rig.read(good)) == kTu);
-    rig.pn532->remove_all();
-    CHECK(rig.pass().kind == Kind::none);
+    CHECK(rig.tap(std::make_shared<sim::FaultyCard>(mode, 1)) == "reason:read_error");
+    CHECK(rig.tap(sim::make_card_for_key(kTu)) == kTu);
   }
 }
 
