@@ -63,6 +63,16 @@ std::string credential_of(const std::variant<core::CardData, core::Reason>& r) {
               : std::string("reason:") + std::string(core::reason_name(std::get<core::Reason>(r)));
 }
 
+std::string Rig::tap(std::shared_ptr<sim::EmulatedCard> card) {
+  pn532->place(std::move(card));
+  hal::CardPresence p = pass();
+  REQUIRE(p.kind == Kind::one);
+  std::string got = credential_of(read(p));
+  pn532->remove_all();
+  CHECK(pass().kind == Kind::none);
+  return got;
+}
+
 TEST_CASE(
     "libnfc: a T-Union card is reported once, read through the profile, and held is one tap") {
   Rig rig;
