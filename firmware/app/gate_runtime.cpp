@@ -17,6 +17,9 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   std::unique_ptr<GateRuntime> rt(new GateRuntime());
   GATE_TRY_ASSIGN(store::Journal journal, store::Journal::open(config.journal_path));
   rt->journal_.emplace(std::move(journal));
+  GATE_TRY_ASSIGN(store::DurableReplayGuard replay,
+                  store::DurableReplayGuard::open(rt->journal_->db()));
+  rt->replay_.emplace(std::move(replay));
   auto cache = store::CacheReader::open(config.cache_path);
   if (cache.ok()) {
     rt->cache_.emplace(std::move(*cache));
@@ -27,7 +30,7 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   core::Trc1Options code_options;
   code_options.skew = config.code_skew;
   rt->validator_ = std::make_unique<control::Validator>(
-      config.gate, rt->cache_ ? &*rt->cache_ : nullptr, rt->passback_, code_options);
+      config.gate, rt->cache_ ? &*rt->cache_ : nullptr, rt->passback_, code_options, &*rt->replay_);
   rt->loop_ = std::make_unique<control::MainLoop>(devices, *rt->validator_, *rt->journal_,
                                                   config.gate, loop_config, std::move(observer));
   GATE_TRY(rt->loop_->start());

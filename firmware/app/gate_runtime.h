@@ -11,6 +11,7 @@
 #include "firmware/gate/main_loop.h"
 #include "firmware/gate/validator.h"
 #include "firmware/store/cache.h"
+#include "firmware/store/durable_replay_guard.h"
 #include "firmware/store/journal.h"
 #include "firmware/store/passback_memory.h"
 #include "hal/result.h"
@@ -19,10 +20,11 @@ namespace gate::app {
 
 class GateRuntime {
  public:
-  // Opens the journal (required: a gate that cannot record does not run) and the cache (missing
-  // or unusable: the gate starts out of service, logged, as decisions.md row 2 wants), loads the
-  // anti-passback memory from the journal's last day and starts the loop at `now` (relay closed,
-  // a start-up event journaled). `devices` must outlive the runtime.
+  // Opens the journal (required: a gate that cannot record does not run) with the ride-code
+  // replay memory in its file, and the cache (missing or unusable: the gate starts out of
+  // service, logged, as decisions.md row 2 wants), loads the anti-passback memory from the
+  // journal's last day and starts the loop at `now` (relay closed, a start-up event journaled).
+  // `devices` must outlive the runtime.
   static Result<std::unique_ptr<GateRuntime>> start(const Config& config, control::Devices devices,
                                                     control::LoopConfig loop_config, Instant now,
                                                     control::EntryObserver observer = {});
@@ -35,6 +37,7 @@ class GateRuntime {
 
   std::optional<store::CacheReader> cache_;
   std::optional<store::Journal> journal_;
+  std::optional<store::DurableReplayGuard> replay_;
   store::PassbackMemory passback_;
   std::unique_ptr<control::Validator> validator_;
   std::unique_ptr<control::MainLoop> loop_;

@@ -30,11 +30,13 @@ class Validator::CacheKeys final : public core::IssuerKeySource {
 };
 
 Validator::Validator(core::GateContext gate, store::CacheReader* cache,
-                     store::PassbackMemory& passback, core::Trc1Options code_options)
+                     store::PassbackMemory& passback, core::Trc1Options code_options,
+                     core::ReplayGuard* replay)
     : gate_(std::move(gate)),
       cache_(cache),
       passback_(passback),
       verifier_(code_options),
+      replay_(replay ? *replay : own_replay_),
       keys_(std::make_unique<CacheKeys>(cache)) {}
 
 Validator::~Validator() = default;

@@ -21,8 +21,10 @@ namespace gate::control {
 class Validator {
  public:
   // `cache` may be null: the gate has no usable cache and every decision is out_of_service.
+  // `replay` remembers accepted ride codes (a gate passes store::DurableReplayGuard, which
+  // survives restarts); null uses a bounded in-memory guard of the validator's own.
   Validator(core::GateContext gate, store::CacheReader* cache, store::PassbackMemory& passback,
-            core::Trc1Options code_options = {});
+            core::Trc1Options code_options = {}, core::ReplayGuard* replay = nullptr);
   ~Validator();
   Validator(const Validator&) = delete;
   Validator& operator=(const Validator&) = delete;
@@ -48,7 +50,8 @@ class Validator {
   store::CacheReader* cache_;
   store::PassbackMemory& passback_;
   core::Trc1Verifier verifier_;
-  core::InMemoryReplayGuard replay_;
+  core::InMemoryReplayGuard own_replay_;
+  core::ReplayGuard& replay_;
   std::unique_ptr<CacheKeys> keys_;
   bool cache_error_logged_ = false;
   static constexpr int kEvictEvery = 1024;

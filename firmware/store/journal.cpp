@@ -40,6 +40,18 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_by_ts ON journal (ts_us);
 )sql"},
+    // The ride codes this gate accepted (ride-code-v1.md step 7), kept in the journal's file so they
+    // are as durable as the records and survive restarts. See durable_replay_guard.h.
+    {2, R"sql(
+CREATE TABLE code_replay (
+  account         INTEGER NOT NULL,  -- account_id, its 64 bits stored as a signed integer
+  generated_at    INTEGER NOT NULL,
+  sequence        INTEGER NOT NULL,
+  forget_after_us INTEGER NOT NULL,  -- UTC, microseconds since the Unix epoch
+  PRIMARY KEY (account, generated_at, sequence)
+) WITHOUT ROWID;
+CREATE INDEX code_replay_by_expiry ON code_replay (forget_after_us);
+)sql"},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == kJournalSchemaVersion);
 

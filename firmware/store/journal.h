@@ -16,7 +16,7 @@
 
 namespace gate::store {
 
-inline constexpr int kJournalSchemaVersion = 1;
+inline constexpr int kJournalSchemaVersion = 2;
 
 using JournalEntry = std::variant<core::DecisionRecord, core::GateEvent>;
 
@@ -41,6 +41,10 @@ class Journal {
   // let it in (direction entry: an open decision, or a staff_confirm event), calling
   // `visit(credential, ts)` for each.
   Status recent_entries(Instant since, const std::function<void(std::string_view, Instant)>& visit);
+
+  // The journal's connection (WAL, synchronous=FULL), for state that must be exactly as durable
+  // as the records and live in the same file: the ride-code replay memory.
+  sqlite3* db() { return db_.get(); }
 
  private:
   explicit Journal(DbHandle db) : db_(std::move(db)) {}
