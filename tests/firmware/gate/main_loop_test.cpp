@@ -12,6 +12,7 @@
 #include "firmware/store/record_loader.h"
 #include "sim/cards/card_factory.h"
 #include "sim/gate_sim/sim_gate.h"
+#include "tests/firmware/core/trc1_vectors.h"
 
 using namespace gate;
 using namespace std::chrono_literals;
@@ -275,4 +276,35 @@ TEST_CASE("a cache not synced for longer than the policy allows gives cache_stal
   REQUIRE(f.gate->step().ok());
   CHECK(f.decisions().back().decision.reason == core::Reason::cache_stale);
   CHECK(f.decisions().back().decision.outcome == core::Outcome::staff_check);
+}
+
+TEST_CASE(
+    "anti-passback holds for ride-code accounts: a second code of the same account is refused") {
+  // The public vectors' replay stream: three valid codes of one install (account 100000000001,
+  // issuer 1 key 1), generated seconds apart. Two people sharing the account (or one screenshot
+  // each of consecutive codes) get one entry.
+  const std::string records = R"(
+{"type":"issuer_key","issuer_id":1,"key_id":1,"public_key_hex":"04696d724d9ca18306d21e5849dd0b45cdbdad0a5878e8ee1f9679d49d1b524d54bfc64470f942da1519a5fb5dc6ad02f74ef14871c50069c912356f661336fac7","valid_from":"2021-05-23T05:00:00+08:00","valid_until":"2023-05-23T05:00:00+08:00","revoked":false}
+{"type":"binding","credential":"qr:100000000001","identity":"id-a10","media":"qr","status":"active","since":"2022-05-18T09:00:00+08:00"}
+{"type":"health","identity":"id-a10","colour":"green","popup":false,"last_negative_test":null,"as_of":"2022-05-23T04:00:00+08:00"}
+)";
+  Fixture f(true, records);
+  core::test::Trc1Vectors v = core::test::load_trc1_vectors();
+  REQUIRE(v.replay_stream.size() == 5);
+  const core::test::Trc1Case& first = v.replay_stream[0];
+  const core::test::Trc1Case& later = v.replay_stream[2];  // another code, same account
+  REQUIRE(later.expect == "ok");
+  f.gate->clock().set_wall(first.now);
+  f.gate->scanner().push_line(first.text);
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 1);
+  CHECK(f.decisions()[0].decision.reason == core::Reason::ok);
+  f.gate->mechanism().add_passages(1);
+  REQUIRE(f.gate->step().ok());
+  f.gate->clock().set_wall(later.now);
+  f.gate->scanner().push_line(later.text);
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].credential == "qr:100000000001");
+  CHECK(f.decisions()[1].decision.reason == core::Reason::already_inside);
 }
