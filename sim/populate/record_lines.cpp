@@ -153,4 +153,16 @@ void append_policy_line(std::string& out, const core::PolicyRecord& r, int offse
   out += "}\n";
 }
 
+void append_issuer_key_line(std::string& out, const core::IssuerKey& k, int offset) {
+  out += '{';
+  append_string_field(out, "type", "issuer_key");
+  append_int_field(out, "issuer_id", k.issuer_id);
+  append_int_field(out, "key_id", k.key_id);
+  append_string_field(out, "public_key_hex", k.public_key_hex);
+  append_time_field(out, "valid_from", k.valid_from, offset);
+  append_time_field(out, "valid_until", k.valid_until, offset);
+  append_bool_field(out, "revoked", k.revoked);
+  out += "}\n";
+}
+
 }  // namespace gate::sim

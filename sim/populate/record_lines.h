@@ -19,5 +19,6 @@ void append_binding_line(std::string& out, const core::Binding& binding, int utc
 void append_health_line(std::string& out, const core::HealthStatus& health, int utc_offset_minutes);
 void append_deny_line(std::string& out, const core::DenyEntry& deny);
 void append_policy_line(std::string& out, const core::PolicyRecord& policy, int utc_offset_minutes);
+void append_issuer_key_line(std::string& out, const core::IssuerKey& key, int utc_offset_minutes);
 
 }  // namespace gate::sim
