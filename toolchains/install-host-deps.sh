@@ -10,12 +10,14 @@
 #   libnfc-dev                   the NFC reader driver (and the PN532 emulator's tests drive the
 #                                emulator through libnfc's own pn532_uart driver)
 #   libnfc-bin                   Debian's unmodified nfc-list, run against the emulator
+#   openssl                      an independent ECDSA implementation: a test makes ride codes
+#                                with it, and ride-code-bench prints its verify rate
 # Extra package names given as arguments are installed too (cross-test.sh: the cross compiler
 # and qemu-user).
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 file
-          libnfc-dev libnfc-bin)
+          libnfc-dev libnfc-bin openssl)
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi
 
 missing=()
