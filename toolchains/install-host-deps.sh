@@ -12,12 +12,15 @@
 #   libnfc-bin                   Debian's unmodified nfc-list, run against the emulator
 #   openssl                      an independent ECDSA implementation: a test makes ride codes
 #                                with it, and ride-code-bench prints its verify rate
+#   libqrencode-dev              ride-code mint --png: the QR code (host-only tool)
+#   libpng-dev                   ride-code mint --png: the PNG file (host-only tool)
+#   zbar-tools                   Debian's zbarimg reads the tool's PNGs back in a test
 # Extra package names given as arguments are installed too (cross-test.sh: the cross compiler
 # and qemu-user).
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 file
-          libnfc-dev libnfc-bin openssl)
+          libnfc-dev libnfc-bin openssl libqrencode-dev libpng-dev zbar-tools)
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi
 
 missing=()
