@@ -1,6 +1,7 @@
 #include "sim/ride_code/ride_code_commands.h"
 
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <string>
 
@@ -95,6 +96,7 @@ int cmd_keygen(std::span<char* const> argv) {
   }
   if (args.has("pub")) {
     if (Status s = write_new_file(*args.text("pub"), *public_pem, kPublicKeyMode); !s.ok()) {
+      std::remove(out.c_str());  // no half-made pair left behind to block the next attempt
       return fail(s.error(), kFailed);
     }
   }

@@ -17,6 +17,7 @@
 #include "firmware/core/trc1_verifier.h"
 #include "sim/ride_code/p256_key_pair.h"
 #include "tests/firmware/core/trc1_vectors.h"
+#include "tests/sim/ecdsa_der.h"
 #include "tests/support/temp_dir.h"
 
 namespace gate::sim {
@@ -50,66 +51,6 @@ std::string read_text(const std::string& path) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-// One DER INTEGER of an ECDSA-Sig-Value as a 32-byte big-endian scalar: the sign byte 0x00 that
-// DER puts before a high bit is dropped, a shorter value is left-padded. nullopt if it is not a
-// positive integer of at most 32 significant bytes, or not minimally encoded.
-std::optional<std::array<std::uint8_t, 32>> der_integer(const Bytes& der, std::size_t& at) {
-  if (at + 2 > der.size() || der[at] != 0x02) return std::nullopt;
-  const std::size_t length = der[at + 1];
-  at += 2;
-  if (length == 0 || length > 33 || at + length > der.size()) return std::nullopt;
-  std::size_t start = at;
-  at += length;
-  if (der[start] & 0x80) return std::nullopt;  // negative
-  if (der[start] == 0x00) {
-    if (length == 1 || !(der[start + 1] & 0x80)) return std::nullopt;  // zero, or not minimal
-    ++start;
-  }
-  const std::size_t digits = at - start;
-  if (digits > 32) return std::nullopt;
-  std::array<std::uint8_t, 32> scalar{};
-  std::copy(der.begin() + static_cast<std::ptrdiff_t>(start),
-            der.begin() + static_cast<std::ptrdiff_t>(at),
-            scalar.begin() + static_cast<std::ptrdiff_t>(32 - digits));
-  return scalar;
-}
-
-// ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (at most 72 bytes: short-form lengths).
-std::optional<RawSignature> der_to_raw(const Bytes& der) {
-  if (der.size() < 2 || der[0] != 0x30 || std::size_t{der[1]} != der.size() - 2)
-    return std::nullopt;
-  std::size_t at = 2;
-  const auto r = der_integer(der, at);
-  const auto s = der_integer(der, at);
-  if (!r || !s || at != der.size()) return std::nullopt;
-  RawSignature raw{};
-  std::copy(r->begin(), r->end(), raw.begin());
-  std::copy(s->begin(), s->end(), raw.begin() + 32);
-  return raw;
-}
-
-// The opposite, for openssl to check our signatures.
-Bytes raw_to_der(const RawSignature& raw) {
-  Bytes body;
-  for (std::size_t half = 0; half < 2; ++half) {
-    std::size_t start = half * 32;
-    const std::size_t end = start + 32;
-    while (start + 1 < end && raw[start] == 0) ++start;
-    const bool pad = raw[start] & 0x80;
-    body.push_back(0x02);
-    body.push_back(static_cast<std::uint8_t>(end - start + (pad ? 1 : 0)));
-    if (pad) body.push_back(0x00);
-    body.insert(body.end(), raw.begin() + static_cast<std::ptrdiff_t>(start),
-                raw.begin() + static_cast<std::ptrdiff_t>(end));
-  }
-  // Element by element: GCC 12 warns falsely (array-bounds) on inserting into a 2-byte vector.
-  Bytes der;
-  der.push_back(0x30);
-  der.push_back(static_cast<std::uint8_t>(body.size()));
-  for (std::uint8_t b : body) der.push_back(b);
-  return der;
-}
-
 // A P-256 key made by `openssl ecparam`, and its public point from the DER SubjectPublicKeyInfo.
 struct OpensslKey {
   std::string pem_path;
@@ -137,9 +78,9 @@ RawSignature openssl_sign(const test::TempDir& dir, const OpensslKey& key, const
               .exit_code == 0);
   const Bytes der = read_bytes(dir.file("sig.der"));
   INFO("DER signature of " << der.size() << " bytes");
-  const auto raw = der_to_raw(der);
+  const auto raw = test::der_to_raw(der);
   REQUIRE(raw.has_value());
-  CHECK(raw_to_der(*raw) == der);
+  CHECK(test::raw_to_der(*raw) == der);
   return *raw;
 }
 
@@ -147,35 +88,6 @@ template <class T>
 void put_be(Bytes& body, T value) {
   for (std::size_t i = sizeof(T); i-- > 0;)
     body.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-}
-
-TEST_CASE("ride code openssl: DER signatures become raw r||s, short and padded integers too",
-          "[ride_code][openssl]") {
-  Bytes padded{0x30, 0x45, 0x02, 0x21, 0x00};
-  for (int i = 0; i < 32; ++i) padded.push_back(static_cast<std::uint8_t>(0x80 + i));
-  padded.push_back(0x02);
-  padded.push_back(0x20);
-  for (int i = 0; i < 32; ++i) padded.push_back(static_cast<std::uint8_t>(1 + i));
-  auto raw = der_to_raw(padded);
-  REQUIRE(raw.has_value());
-  CHECK((*raw)[0] == 0x80);
-  CHECK((*raw)[31] == 0x9F);
-  CHECK((*raw)[32] == 1);
-
-  const Bytes shorter{0x30, 0x07, 0x02, 0x01, 0x05, 0x02, 0x02, 0x00, 0x90};
-  raw = der_to_raw(shorter);
-  REQUIRE(raw.has_value());
-  CHECK(std::all_of(raw->begin(), raw->begin() + 31, [](std::uint8_t b) { return b == 0; }));
-  CHECK((*raw)[31] == 0x05);
-  CHECK((*raw)[62] == 0x00);
-  CHECK((*raw)[63] == 0x90);
-  CHECK(raw_to_der(*raw) == shorter);
-
-  CHECK_FALSE(der_to_raw({0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01}));        // r = 0
-  CHECK_FALSE(der_to_raw({0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01}));        // negative
-  CHECK_FALSE(der_to_raw({0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01}));  // not minimal
-  CHECK_FALSE(der_to_raw({0x30, 0x05, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01}));        // bad length
-  CHECK_FALSE(der_to_raw({}));
 }
 
 TEST_CASE("ride code openssl: a code made with openssl verifies, a flipped bit never does",
@@ -296,12 +208,12 @@ TEST_CASE("ride code openssl: openssl reads our keys and checks our signatures",
     auto signature = pair->sign(message, *rng);
     REQUIRE(signature.ok());
     write_bytes(dir.file("message.bin"), message);
-    write_bytes(dir.file("sig.der"), raw_to_der(*signature));
+    write_bytes(dir.file("sig.der"), test::raw_to_der(*signature));
     CHECK(openssl({"dgst", "-sha256", "-verify", dir.file("pub.pem"), "-signature",
                    dir.file("sig.der"), dir.file("message.bin")})
               .exit_code == 0);
     (*signature)[10] ^= 0x04;
-    write_bytes(dir.file("sig.der"), raw_to_der(*signature));
+    write_bytes(dir.file("sig.der"), test::raw_to_der(*signature));
     CHECK(openssl({"dgst", "-sha256", "-verify", dir.file("pub.pem"), "-signature",
                    dir.file("sig.der"), dir.file("message.bin")})
               .exit_code == 1);

@@ -173,6 +173,10 @@ TEST_CASE("ride-code: keygen writes keys openssl accepts, and never replaces a f
   CHECK(first_line(pub).size() == 130);
   CHECK(pub.out == from_private.out);
   CHECK(ride_code({"keygen", "--out", keys.device}).exit_code == 1);
+  // The public key cannot be written: no private key is left behind either.
+  CHECK(ride_code({"keygen", "--out", keys.dir.file("new.pem"), "--pub", keys.device_pub})
+            .exit_code == 1);
+  CHECK(::stat(keys.dir.file("new.pem").c_str(), &st) != 0);
 }
 
 TEST_CASE("ride-code: usage errors exit 2, failures exit 1", "[ride_code]") {
