@@ -18,6 +18,7 @@ struct ScannedLine {
 
 class CodeScanner {
  public:
+  virtual ~CodeScanner() = default;
   // Waits at most `timeout` for one complete line; std::nullopt when none arrived.
   // Errors: Errc::io_error (a read failed), Errc::device_lost (scanner gone; reopen with backoff).
   Result<std::optional<ScannedLine>> read_line(std::chrono::milliseconds timeout) {

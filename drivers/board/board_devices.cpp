@@ -1,5 +1,6 @@
 #include "drivers/board/board_devices.h"
 
+#include "drivers/serial_code_scanner.h"
 #include "drivers/systemd_notifier.h"
 
 namespace gate::board {
@@ -32,7 +33,15 @@ DeviceSetting scanner_setting(const std::string& scanner) {
             "scanner = direct is the simulator's code scanner; a board names its serial "
             "device (scanner = /dev/ttyACM0) or none"};
   }
-  return {"", "scanner = " + scanner + ": this build has no serial code scanner driver yet"};
+  if (scanner.empty() || scanner.front() != '/') {
+    return {"", "scanner = " + scanner +
+                    ": not a serial device path (/dev/ttyACM0, /dev/ttyS2, "
+                    "/dev/serial/by-id/...) or none"};
+  }
+  return {"scanner: serial " + scanner + " at " +
+              std::to_string(drivers::SerialScannerConfig{}.baud) +
+              " baud (opened by the gate loop, retried while it is missing)",
+          ""};
 }
 
 // Relay, passage sensors, emergency input and the display have no configuration keys until their
@@ -87,7 +96,8 @@ Result<std::unique_ptr<BoardDevices>> open_devices(const app::Config& config) {
   for (const std::string& p : report.problems) all += (all.empty() ? "" : "\n") + p;
   // The gate mechanism and the indicator have no driver yet, so a board stops here with every
   // problem named rather than running on assumed hardware. When they exist, this opens the
-  // libnfc reader (drivers/libnfc_card_reader.h) and the rest.
+  // libnfc reader (drivers/libnfc_card_reader.h), the serial scanner
+  // (drivers/serial_code_scanner.h) and the rest.
   return make_error(Errc::unsupported, all);
 }
 

@@ -102,7 +102,7 @@ std::string_view config_reference() {
          "journal = PATH            the decision journal (required)\n"
          "utc_offset = +08:00       local time for card validity dates\n"
          "reader = direct           card reader: direct or pn532 (simulator), libnfc connstring\n"
-         "scanner = direct          code scanner: direct (simulator), none, or a serial device\n"
+         "scanner = direct          code scanner: direct or serial (simulator), none, serial path\n"
          "open_timeout = 5s         gate open, nobody passes: close\n"
          "result_display = 2s       how long a deny is shown\n"
          "staff_timeout = 20s       staff check unconfirmed: deny\n"

@@ -22,7 +22,7 @@ struct Config {
   std::chrono::seconds code_skew{30};  // code_skew = 30s
   Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
   std::string reader = "direct";   // reader = direct | pn532 | libnfc connstring
-  std::string scanner = "direct";  // scanner = direct | serial device path
+  std::string scanner = "direct";  // scanner = direct | serial | none | serial device path
 };
 
 // Keys and their meaning, for --help and the README.

@@ -177,7 +177,15 @@ void MainLoop::poll_scanner(Now t) {
   if (!dev_.scanner) return;
   if (!held_line_) {
     Result<std::optional<hal::ScannedLine>> line = dev_.scanner->read_line(config_.scanner_poll);
-    if (!line.ok() || !*line) return;
+    if (!line.ok()) {
+      // Cards still work, so the gate stays in service; the loss is logged once, not journaled.
+      if (!scanner_down_) log(LogLevel::error, kTag, "code scanner down: " + line.error().message);
+      scanner_down_ = true;
+      return;
+    }
+    if (scanner_down_) log(LogLevel::info, kTag, "code scanner back");
+    scanner_down_ = false;
+    if (!*line) return;
     held_line_ = std::move(**line);
   }
   if (!controller_.ready_for_taps()) return;  // keep it until the gate is ready

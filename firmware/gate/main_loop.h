@@ -56,8 +56,10 @@ class MainLoop {
   Status start();
 
   // One iteration. Failures of devices become gate states (out of service, reader down) and log
-  // lines; the returned Status is an error only when the journal cannot take a record (the relay is
-  // then left closed, except during an emergency). The watchdog is kicked at the end.
+  // lines (a failing code scanner: one line when it fails, one when it is back; cards still
+  // work, so the gate stays in service and nothing is journaled); the returned Status is an error
+  // only when the journal cannot take a record (the relay is then left closed, except during an
+  // emergency). The watchdog is kicked at the end.
   Status run_once();
 
   const GateController& controller() const { return controller_; }
@@ -85,6 +87,7 @@ class MainLoop {
   bool emergency_ = false;
   bool journal_failed_ = false;
   std::optional<MonoInstant> reader_down_since_;
+  bool scanner_down_ = false;  // its last read_line failed (logged once)
   std::string last_credential_;
   MonoInstant last_credential_at_{};
   std::optional<hal::CardPresence> held_presence_;  // a card that came while the gate was busy

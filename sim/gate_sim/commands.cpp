@@ -103,7 +103,7 @@ int cmd_run(const Args& args) {
     config = std::move(*loaded);
   }
   std::vector<std::pair<std::string, std::string>> overrides;
-  for (const char* key : {"gate", "cache", "journal", "reader"}) {
+  for (const char* key : {"gate", "cache", "journal", "reader", "scanner"}) {
     if (auto v = args.get(key)) overrides.emplace_back(key, *v);
   }
   if (args.flags.count("set")) {

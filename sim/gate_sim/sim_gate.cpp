@@ -19,7 +19,7 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
   std::unique_ptr<SimGate> g(new SimGate(config, start));
   hal::CardReader* reader = &g->reader_;
   if (config.reader == "pn532") {
-    GATE_TRY_ASSIGN(g->pn532_, Pn532Emulator::start(g->pn532_dir_.file("pn532")));
+    GATE_TRY_ASSIGN(g->pn532_, Pn532Emulator::start(g->device_dir_.file("pn532")));
     drivers::LibnfcReaderConfig nfc;
     nfc.connstring = g->pn532_->connstring();
     GATE_TRY_ASSIGN(g->libnfc_, drivers::LibnfcCardReader::create(g->clock_, nfc));
@@ -29,7 +29,19 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
         Errc::invalid_argument,
         "reader: the simulator has `direct` and `pn532`, not `" + config.reader + "`");
   }
-  control::Devices devices{g->clock_,     *reader,    &g->scanner_, g->mechanism_,
+  hal::CodeScanner* scanner = &g->scanner_;
+  if (config.scanner == "serial") {
+    GATE_TRY_ASSIGN(g->scanner_emulator_, ScannerEmulator::start(g->device_dir_.file("scanner")));
+    drivers::SerialScannerConfig serial;
+    serial.device = g->scanner_emulator_->link_path();
+    GATE_TRY_ASSIGN(g->serial_scanner_, drivers::SerialCodeScanner::create(g->clock_, serial));
+    scanner = g->serial_scanner_.get();
+  } else if (config.scanner != "direct") {
+    return make_error(
+        Errc::invalid_argument,
+        "scanner: the simulator has `direct` and `serial`, not `" + config.scanner + "`");
+  }
+  control::Devices devices{g->clock_,     *reader,    scanner,     g->mechanism_,
                            g->indicator_, &g->staff_, g->watchdog_};
   control::LoopConfig loop_config = config.loop;
   loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
@@ -74,6 +86,17 @@ Status SimGate::tap(const ScenarioEvent& event) {
   return step();
 }
 
+Status SimGate::scan(const ScenarioEvent& event) {
+  if (scanner_emulator_) {
+    // Written to the pty before the step: the driver's zero-timeout read in the step takes it
+    // (a read on a tty first moves what the other end wrote into the line discipline).
+    GATE_TRY(scanner_emulator_->send_line(event.text, ScannerEmulator::Terminator::crlf));
+  } else {
+    scanner_.push_line(event.text);
+  }
+  return step();
+}
+
 Status SimGate::play(const ScenarioEvent& event) {
   using K = ScenarioEvent::Kind;
   switch (event.kind) {
@@ -87,8 +110,7 @@ Status SimGate::play(const ScenarioEvent& event) {
     case K::tap_bad:
       return tap(event);
     case K::scan:
-      scanner_.push_line(event.text);
-      return step();
+      return scan(event);
     case K::pass:
       mechanism_.add_passages(1);
       return step();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "drivers/libnfc_card_reader.h"
+#include "drivers/serial_code_scanner.h"
 #include "firmware/app/config.h"
 #include "firmware/app/gate_runtime.h"
 #include "sim/cards/card_field.h"
@@ -19,6 +20,7 @@
 #include "sim/devices/sim_watchdog.h"
 #include "sim/gate_sim/scratch_dir.h"
 #include "sim/pn532/pn532_emulator.h"
+#include "sim/scanner/scanner_emulator.h"
 #include "sim/scenario/scenario.h"
 
 namespace gate::sim {
@@ -33,7 +35,9 @@ class SimGate {
   // Starts the firmware (app::GateRuntime) on the simulated devices at simulated time `start`.
   // config.reader picks the card reader: `direct` (SimCardReader) or `pn532` (a PN532 emulator
   // on a pty in a temporary directory, read by the board's real libnfc driver through libnfc's
-  // own pn532_uart driver). Anything else is Errc::invalid_argument.
+  // own pn532_uart driver). config.scanner picks the code scanner: `direct` (SimCodeScanner) or
+  // `serial` (a scanner emulator on a pty in the same directory, read by the board's serial
+  // scanner driver). Anything else is Errc::invalid_argument.
   static Result<std::unique_ptr<SimGate>> create(const app::Config& config, Instant start,
                                                  control::EntryObserver observer);
 
@@ -52,6 +56,9 @@ class SimGate {
   Pn532Emulator* pn532() { return pn532_.get(); }
   drivers::LibnfcCardReader* libnfc_reader() { return libnfc_.get(); }
   SimCodeScanner& scanner() { return scanner_; }
+  // The scanner emulator and the serial driver reading it (null with scanner = direct).
+  ScannerEmulator* scanner_emulator() { return scanner_emulator_.get(); }
+  drivers::SerialCodeScanner* serial_scanner() { return serial_scanner_.get(); }
   SimGateMechanism& mechanism() { return mechanism_; }
   SimIndicator& indicator() { return indicator_; }
   SimStaffPanel& staff() { return staff_; }
@@ -61,14 +68,17 @@ class SimGate {
  private:
   SimGate(const app::Config& config, Instant start);
   Status tap(const ScenarioEvent& event);
+  Status scan(const ScenarioEvent& event);
 
   app::Config config_;
   SimClock clock_;
   SimCardReader reader_;
-  ScratchDir pn532_dir_;  // holds the emulator's link; outlives the emulator
+  ScratchDir device_dir_;  // holds the emulators' links; outlives the emulators
   std::unique_ptr<Pn532Emulator> pn532_;
   std::unique_ptr<drivers::LibnfcCardReader> libnfc_;
   SimCodeScanner scanner_;
+  std::unique_ptr<ScannerEmulator> scanner_emulator_;
+  std::unique_ptr<drivers::SerialCodeScanner> serial_scanner_;
   SimGateMechanism mechanism_;
   SimIndicator indicator_;
   SimStaffPanel staff_;

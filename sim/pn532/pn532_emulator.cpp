@@ -91,9 +91,7 @@ bool Pn532Emulator::wait_for(const std::function<bool(const Pn532Counters&)>& do
 void Pn532Emulator::close() {
   stop_thread();
   std::lock_guard lock(mu_);
-  // The link goes first: once the master closes, the kernel may give its /dev/pts/N to another pty.
-  pn532::remove_symlink_if_ours(link_path_, pty_.slave_path);
-  pty_ = pn532::Pty{};
+  pty::close_linked_pty(pty_, link_path_);
   wake_fd_.reset();
   chip_.cancel();
 }
@@ -101,19 +99,16 @@ void Pn532Emulator::close() {
 Status Pn532Emulator::reopen() {
   close();
   std::lock_guard lock(mu_);
-  GATE_TRY_ASSIGN(pty_, pn532::open_pty());
   wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_fd_) {
-    Error error =
-        make_error(Errc::io_error, std::string("pn532: eventfd: ") + std::strerror(errno));
-    pty_ = pn532::Pty{};
-    return error;
+    return make_error(Errc::io_error, std::string("pn532: eventfd: ") + std::strerror(errno));
   }
-  if (Status linked = pn532::replace_symlink(pty_.slave_path, link_path_); !linked.ok()) {
-    pty_ = pn532::Pty{};
+  Result<pty::Pty> opened = pty::open_linked_pty(link_path_);
+  if (!opened.ok()) {
     wake_fd_.reset();
-    return linked;
+    return opened.error();
   }
+  pty_ = std::move(*opened);
   chip_.power_on_reset();
   parser_.reset();
   last_reply_.clear();

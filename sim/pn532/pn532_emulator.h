@@ -28,7 +28,7 @@
 #include "sim/cards/emulated_card.h"
 #include "sim/pn532/pn532_commands.h"
 #include "sim/pn532/pn532_frame.h"
-#include "sim/pn532/pn532_pty.h"
+#include "sim/pty/pty.h"
 
 namespace gate::sim {
 
@@ -109,8 +109,8 @@ class Pn532Emulator final : public CardField {
   const std::string link_path_;
   mutable std::mutex mu_;                    // guards everything below but the thread handle
   mutable std::condition_variable counted_;  // notified when the counters moved
-  pn532::Pty pty_;
-  pn532::UniqueFd wake_fd_;  // eventfd: stop, or the field changed
+  pty::Pty pty_;
+  pty::UniqueFd wake_fd_;  // eventfd: stop, or the field changed
   pn532::CommandHandler chip_;
   pn532::FrameParser parser_;
   hal::Bytes last_reply_;  // resent on NACK

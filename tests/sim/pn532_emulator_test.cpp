@@ -1,4 +1,4 @@
-// Tests sim/pn532/pn532_emulator and pn532_pty: the emulator on a real pseudo-terminal, with the
+// Tests sim/pn532/pn532_emulator and sim/pty: the emulator on a real pseudo-terminal, with the
 // test as a raw host writing and reading bytes on the link (no libnfc here). Waits are bounded
 // poll() calls or the emulator's wait_for(); nothing sleeps.
 #include "sim/pn532/pn532_emulator.h"

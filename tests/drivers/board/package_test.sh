@@ -71,6 +71,8 @@ check "... and says the gate has not synced yet" grep -q \
   '^PROBLEM: cache: /var/lib/gate-validator/cache.db does not exist' "$work/check1"
 check "... and read the gate from the packaged configuration" grep -qx \
   'ok:      gate: L1-S01-G01 entry' "$work/check1"
+check "... and serves the packaged scanner with the serial driver" grep -q \
+  '^ok:      scanner: serial /dev/ttyACM0 at 9600 baud' "$work/check1"
 
 "${gate_sim[@]}" cache-build --records "$top/sim/demo/records.jsonl" --out "$work/cache.db" \
   --synced-at 2022-05-23T04:30:00+08:00 >/dev/null 2>&1

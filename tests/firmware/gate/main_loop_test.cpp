@@ -2,7 +2,8 @@
 // journal and relay, one tap per presence and hold-off, cards held while the gate is busy, reader
 // loss, a missing cache, the watchdog. Time moves only through SimClock. The card and reader cases
 // run twice: on the simulated reader, and on the board's libnfc driver reading the PN532
-// emulator through libnfc's own pn532_uart driver.
+// emulator through libnfc's own pn532_uart driver; the ride-code and scanner cases run on the
+// simulated scanner and on the board's serial scanner driver reading the scanner emulator's pty.
 #include "firmware/gate/main_loop.h"
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,7 @@
 #include "sim/cards/card_factory.h"
 #include "sim/gate_sim/sim_gate.h"
 #include "tests/firmware/core/trc1_vectors.h"
+#include "tests/support/log_capture.h"
 
 using namespace gate;
 using namespace std::chrono_literals;
@@ -30,6 +32,20 @@ constexpr const char* kRecords = R"(
 {"type":"health","identity":"id-2","colour":"green","popup":false,"last_negative_test":null,"as_of":"2022-05-23T04:00:00+08:00"}
 )";
 
+// The demo's ride-code issuer key, and the account of its first code (sim/demo/records.jsonl).
+constexpr const char* kRideCodeRecords = R"(
+{"type":"issuer_key","issuer_id":1,"key_id":1,"public_key_hex":"04696d724d9ca18306d21e5849dd0b45cdbdad0a5878e8ee1f9679d49d1b524d54bfc64470f942da1519a5fb5dc6ad02f74ef14871c50069c912356f661336fac7","valid_from":"2021-05-23T05:00:00+08:00","valid_until":"2023-05-23T05:00:00+08:00","revoked":false}
+{"type":"binding","credential":"qr:100000000001","identity":"id-a10","media":"qr","status":"active","since":"2022-05-18T09:00:00+08:00"}
+{"type":"health","identity":"id-a10","colour":"green","popup":false,"last_negative_test":"2022-05-22T21:00:00+08:00","as_of":"2022-05-23T04:00:00+08:00"}
+)";
+// The demo's first ride code (sim/demo/scenario.txt): account 100000000001, made at the first
+// train and valid for 60 s.
+const std::string kGreenCode =
+    "TRC1:V50W50000N00A79%ETQKCY:IUKCFEJRO0WBEX.HEO2VEGFO2%CARIR *2M1FU+B/M5J66R3P.2L.XN$IU4SR1DJ"
+    "TD2YWGWPODRQYD1CTC2N59/OJZO0MU7NGL$94C9LI9I5R17K%SOD98MGLRN6.EJZWHASLA335UMF 0-%8UDEFD9*P4E+"
+    "9%FT:1ESG1OY2CNAHD5F45LEPA*8Z2E-OQ5R5XA5I74KSIWNH55AFQ72B0DUP FWNR67-GS4K2MHEB9-UFS$505T:A8K"
+    "OMIBBDGCH2LBVC*76P1U/.S16G6%OQXMP+2P4ORQGM09M-IPPV5IDKI7B6ES2";
+
 struct Fixture {
   std::filesystem::path dir;
   app::Config config;
@@ -38,9 +54,10 @@ struct Fixture {
   std::unique_ptr<sim::SimGate> gate;
 
   // `reader`: "direct" (the simulated reader) or "pn532" (the board's libnfc driver reading the
-  // PN532 emulator through libnfc).
+  // PN532 emulator through libnfc). `scanner`: "direct" (the simulated scanner) or "serial" (the
+  // board's serial driver reading the scanner emulator).
   explicit Fixture(bool with_cache = true, std::string extra_records = "",
-                   const std::string& reader = "direct") {
+                   const std::string& reader = "direct", const std::string& scanner = "direct") {
     dir = std::filesystem::temp_directory_path() /
           ("main-loop-test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter()));
     std::filesystem::remove_all(dir);
@@ -49,6 +66,7 @@ struct Fixture {
     config.cache_path = (dir / "cache.db").string();
     config.journal_path = (dir / "journal.db").string();
     config.reader = reader;
+    config.scanner = scanner;
     if (with_cache) {
       std::ofstream(dir / "records.jsonl") << kRecords << extra_records;
       REQUIRE(
@@ -101,6 +119,34 @@ struct Fixture {
   // the libnfc driver's longest reopen backoff for the PN532.
   Duration recovery() const {
     return gate->pn532() ? Duration(drivers::LibnfcReaderConfig{}.backoff_max) : Duration::zero();
+  }
+  // The scanner delivers one line: into the simulated scanner's queue, or as the scanner
+  // emulator's bytes (CR LF) on the pty the serial driver reads.
+  void scan(const std::string& text) {
+    if (auto* emulator = gate->scanner_emulator()) {
+      REQUIRE(emulator->send_line(text).ok());
+    } else {
+      gate->scanner().push_line(text);
+    }
+  }
+  // The scanner vanishes (down) or comes back: the simulated scanner's switch, or the scanner
+  // emulator's pty closed and a new one behind the same link.
+  void set_scanner_down(bool down) {
+    if (auto* emulator = gate->scanner_emulator()) {
+      if (down) {
+        emulator->close();
+      } else {
+        REQUIRE(emulator->reopen().ok());
+      }
+    } else {
+      gate->scanner().set_down(down);
+    }
+  }
+  // How long a scanner that came back may take to be read again (the serial driver's longest
+  // reopen backoff).
+  Duration scanner_recovery() const {
+    return gate->serial_scanner() ? Duration(drivers::SerialScannerConfig{}.backoff_max)
+                                  : Duration::zero();
   }
 };
 
@@ -283,12 +329,7 @@ TEST_CASE(
   // The public vectors' replay stream: three valid codes of one install (account 100000000001,
   // issuer 1 key 1), generated seconds apart. Two people sharing the account (or one screenshot
   // each of consecutive codes) get one entry.
-  const std::string records = R"(
-{"type":"issuer_key","issuer_id":1,"key_id":1,"public_key_hex":"04696d724d9ca18306d21e5849dd0b45cdbdad0a5878e8ee1f9679d49d1b524d54bfc64470f942da1519a5fb5dc6ad02f74ef14871c50069c912356f661336fac7","valid_from":"2021-05-23T05:00:00+08:00","valid_until":"2023-05-23T05:00:00+08:00","revoked":false}
-{"type":"binding","credential":"qr:100000000001","identity":"id-a10","media":"qr","status":"active","since":"2022-05-18T09:00:00+08:00"}
-{"type":"health","identity":"id-a10","colour":"green","popup":false,"last_negative_test":null,"as_of":"2022-05-23T04:00:00+08:00"}
-)";
-  Fixture f(true, records);
+  Fixture f(true, kRideCodeRecords);
   core::test::Trc1Vectors v = core::test::load_trc1_vectors();
   REQUIRE(v.replay_stream.size() == 5);
   const core::test::Trc1Case& first = v.replay_stream[0];
@@ -307,4 +348,69 @@ TEST_CASE(
   REQUIRE(f.decisions().size() == 2);
   CHECK(f.decisions()[1].credential == "qr:100000000001");
   CHECK(f.decisions()[1].decision.reason == core::Reason::already_inside);
+}
+
+TEST_CASE("a ride code gets the same decision through the serial scanner as through direct") {
+  auto scanner = GENERATE(as<std::string>{}, "direct", "serial");
+  INFO("scanner " << scanner);
+  Fixture f(true, kRideCodeRecords, "direct", scanner);
+  REQUIRE(f.gate->advance(4s).ok());
+  f.scan(kGreenCode);
+  REQUIRE(f.gate->step().ok());
+  auto d = f.decisions();
+  REQUIRE(d.size() == 1);  // decided in the step right after the scan
+  CHECK(d[0].credential == "qr:100000000001");
+  CHECK(d[0].decision.media == core::Media::qr);
+  CHECK(d[0].decision.outcome == core::Outcome::open);
+  CHECK(d[0].decision.reason == core::Reason::ok);
+  CHECK(f.gate->mechanism().relay_open());
+  f.gate->mechanism().add_passages(1);
+  REQUIRE(f.gate->advance(1s).ok());
+  // Bytes that are no code (NUL, non-ASCII) reach the verifier as they are: code_malformed.
+  f.scan(std::string("TRC1:\0\xff\x80V50", 11));
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].decision.reason == core::Reason::code_malformed);
+}
+
+TEST_CASE("scanner down: logged once, nothing journaled, cards still work, codes again when back") {
+  auto scanner = GENERATE(as<std::string>{}, "direct", "serial");
+  INFO("scanner " << scanner);
+  test::LogCapture logs;
+  Fixture f(true, kRideCodeRecords, "direct", scanner);
+  REQUIRE(f.gate->step().ok());
+  const std::size_t entries = f.entries.size();
+  f.set_scanner_down(true);
+  REQUIRE(f.gate->advance(5s).ok());  // longer than reader_down_grace
+  CHECK(f.entries.size() == entries);
+  CHECK(f.gate->indicator().current() == control::idle_indicator());  // still in service
+  f.place("tu:3105170010170907984");
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 1);
+  CHECK(f.decisions()[0].decision.reason == core::Reason::ok);
+  f.remove_all();
+  f.gate->mechanism().add_passages(1);
+  REQUIRE(f.gate->step().ok());
+  f.set_scanner_down(false);
+  REQUIRE(f.gate->advance(f.scanner_recovery() + 10ms).ok());
+  f.scan(kGreenCode);
+  REQUIRE(f.gate->step().ok());
+  REQUIRE(f.decisions().size() == 2);
+  CHECK(f.decisions()[1].credential == "qr:100000000001");
+  CHECK(f.decisions()[1].decision.reason == core::Reason::ok);
+  auto down = logs.messages(LogLevel::error, "gate");
+  REQUIRE(down.size() == 1);  // once, not once per iteration
+  CHECK(down[0].find("code scanner down") != std::string::npos);
+  auto back = logs.messages(LogLevel::info, "gate");
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].find("code scanner back") != std::string::npos);
+}
+
+TEST_CASE("the simulator refuses a scanner it does not have, naming the ones it has") {
+  Fixture f;
+  f.config.scanner = "usb";
+  auto created = sim::SimGate::create(f.config, kFirstTrain, {});
+  REQUIRE_FALSE(created.ok());
+  CHECK(created.error().code == Errc::invalid_argument);
+  CHECK(created.error().message.find("`direct` and `serial`") != std::string::npos);
 }

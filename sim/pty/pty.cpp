@@ -1,4 +1,4 @@
-#include "sim/pn532/pn532_pty.h"
+#include "sim/pty/pty.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,11 +10,11 @@
 #include <cstring>
 #include <vector>
 
-namespace gate::sim::pn532 {
+namespace gate::sim::pty {
 namespace {
 
 Error io_error(const std::string& what) {
-  return make_error(Errc::io_error, "pn532 pty: " + what + ": " + std::strerror(errno));
+  return make_error(Errc::io_error, "pty: " + what + ": " + std::strerror(errno));
 }
 
 std::string read_link(const std::string& link) {
@@ -76,4 +76,16 @@ void remove_symlink_if_ours(const std::string& link, const std::string& target) 
   if (!link.empty() && !target.empty() && read_link(link) == target) ::unlink(link.c_str());
 }
 
-}  // namespace gate::sim::pn532
+Result<Pty> open_linked_pty(const std::string& link) {
+  GATE_TRY_ASSIGN(Pty pty, open_pty());
+  GATE_TRY(replace_symlink(pty.slave_path, link));
+  return pty;
+}
+
+void close_linked_pty(Pty& pty, const std::string& link) {
+  // The link goes first: once the master closes, the kernel may give its /dev/pts/N to another pty.
+  remove_symlink_if_ours(link, pty.slave_path);
+  pty = Pty{};
+}
+
+}  // namespace gate::sim::pty

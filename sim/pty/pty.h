@@ -1,5 +1,6 @@
-// The pseudo-terminal a Pn532Emulator serves, and the stable symlink that names it. A host opens
-// the slave side (/dev/pts/N, through the link) as if it were the PN532's UART.
+// Pseudo-terminals for the device emulators (PN532 reader, code scanner), and the stable symlink
+// that names one. A host opens the slave side (/dev/pts/N, through the link) as if it were the
+// device's UART; the emulator reads and writes the master side.
 #pragma once
 
 #include <string>
@@ -7,7 +8,7 @@
 
 #include "hal/result.h"
 
-namespace gate::sim::pn532 {
+namespace gate::sim::pty {
 
 // Owns one file descriptor (closed on destruction).
 class UniqueFd {
@@ -30,7 +31,8 @@ class UniqueFd {
 
 // A pty pair in raw mode (no echo, no character translation, 8 data bits). The emulator keeps
 // `slave` open itself so that the master never reports a hang-up while no host has the port
-// open; a host that closes and reopens the port finds the emulator still serving it.
+// open; a host that closes and reopens the port finds the emulator still serving it, and bytes
+// sent before a host opens the port wait for it.
 struct Pty {
   UniqueFd master;  // non-blocking
   UniqueFd slave;
@@ -48,4 +50,12 @@ Status replace_symlink(const std::string& target, const std::string& link);
 // Removes `link` if it is a symlink pointing at `target` (another emulator may have taken it).
 void remove_symlink_if_ours(const std::string& link, const std::string& target);
 
-}  // namespace gate::sim::pn532
+// A new pty with `link` pointing at its slave (open_pty, then replace_symlink); nothing is left
+// open or linked on failure.
+Result<Pty> open_linked_pty(const std::string& link);
+
+// The device is unplugged: removes `link` if it still names `pty`'s slave, then closes the pty,
+// so a host holding the slave open sees a hang-up. Leaves `pty` empty.
+void close_linked_pty(Pty& pty, const std::string& link);
+
+}  // namespace gate::sim::pty
