@@ -20,10 +20,12 @@ constexpr std::chrono::milliseconds kLibnfcSelectTimeout{300};
 // Bytes of the largest reply we accept (a short APDU's 256 data bytes and SW1 SW2, with room).
 constexpr std::size_t kMaxReply = 264;
 
+// nfc_target is a packed struct: its fields are read by value, never bound to references.
 hal::CardTarget to_target(const nfc_target& t) {
   const nfc_iso14443a_info& a = t.nti.nai;
+  const std::size_t uid_len = a.szUidLen;
   hal::CardTarget target;
-  target.uid.assign(a.abtUid, a.abtUid + std::min<std::size_t>(a.szUidLen, sizeof a.abtUid));
+  target.uid.assign(a.abtUid, a.abtUid + std::min(uid_len, sizeof a.abtUid));
   target.atqa = static_cast<std::uint16_t>((a.abtAtqa[0] << 8) | a.abtAtqa[1]);
   target.sak = a.btSak;
   target.iso14443_4 = (a.btSak & 0x20) != 0;
