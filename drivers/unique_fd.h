@@ -1,4 +1,5 @@
-// UniqueFd: owns one file descriptor and closes it once. Shared by the board drivers.
+// UniqueFd: owns one file descriptor and closes it once. Shared by the board drivers and the
+// simulator's device emulators.
 #pragma once
 
 #include <unistd.h>
@@ -22,6 +23,7 @@ class UniqueFd {
 
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  explicit operator bool() const { return valid(); }
   // Closes the descriptor held (if any) and takes `fd`.
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);

@@ -4,30 +4,13 @@
 #pragma once
 
 #include <string>
-#include <utility>
 
+#include "drivers/unique_fd.h"
 #include "hal/result.h"
 
 namespace gate::sim::pty {
 
-// Owns one file descriptor (closed on destruction).
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  explicit operator bool() const { return fd_ >= 0; }
-  void reset(int fd = -1);
-
- private:
-  int fd_ = -1;
-};
+using drivers::UniqueFd;
 
 // A pty pair in raw mode (no echo, no character translation, 8 data bits). The emulator keeps
 // `slave` open itself so that the master never reports a hang-up while no host has the port
