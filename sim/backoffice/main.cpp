@@ -4,6 +4,7 @@
 //   changes  write the records changed after a sequence number
 // Exit status: 0 success, 1 the work failed (a refused operation, a bad file), 2 usage.
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -98,6 +99,9 @@ int main(int argc, char** argv) {
   }
   auto reg_path = flags.find("registry");
   if (reg_path == flags.end()) return fail(command + " needs --registry\n" + kUsage, 2);
+  if (command != "apply" && !std::filesystem::exists(reg_path->second)) {
+    return fail("registry " + reg_path->second + " does not exist");
+  }
   auto reg = Registry::open(reg_path->second);
   if (!reg.ok()) return fail(reg_path->second + ": " + reg.error().message);
   if (command == "apply") return cmd_apply(*reg, flags);

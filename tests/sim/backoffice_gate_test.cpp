@@ -127,4 +127,6 @@ TEST_CASE("gate-backoffice changes gives the records after a sequence, records t
   CHECK(run_to_end(gate_backoffice({"changes", "--registry", dir.file("reg.db"), "--since", "x"}))
             .exit_code == 2);
   CHECK(run_to_end(gate_backoffice({"apply", "--registry", dir.file("reg.db")})).exit_code == 2);
+  // A mistyped registry path is not read as an empty registry.
+  CHECK(run_to_end(gate_backoffice({"records", "--registry", dir.file("typo.db")})).exit_code == 1);
 }
