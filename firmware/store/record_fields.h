@@ -1,5 +1,6 @@
-// JSON field readers for the JSON Lines loader (record_loader.cpp only): each checks one field's
-// JSON type and value set and returns a value, or an Errc::malformed Error "line N: field F: what".
+// JSON field readers for the JSON Lines loader (record_loader.cpp; also the reference back
+// office's operations parser, sim/backoffice/operation.cpp): each checks one field's JSON type and
+// value set and returns a value, or an Errc::malformed Error "line N: field F: what".
 // Messages never echo a credential key or an identity. Identities are 1-64 characters of
 // 0x21-0x7E: printable ASCII without the space, since an opaque token with a space in it is
 // almost always a copy-paste slip.

@@ -100,9 +100,11 @@ int ChildProcess::wait_exit() {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::vector<std::string> gate_sim(std::vector<std::string> args) {
+namespace {
+
+// `command`'s words (separated by '|') followed by `args`.
+std::vector<std::string> command_line(std::string_view command, std::vector<std::string> args) {
   std::vector<std::string> argv;
-  std::string_view command = GATE_SIM_COMMAND;
   for (std::size_t start = 0; start <= command.size();) {
     std::size_t bar = command.find('|', start);
     if (bar == std::string_view::npos) bar = command.size();
@@ -111,6 +113,16 @@ std::vector<std::string> gate_sim(std::vector<std::string> args) {
   }
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
+}
+
+}  // namespace
+
+std::vector<std::string> gate_sim(std::vector<std::string> args) {
+  return command_line(GATE_SIM_COMMAND, std::move(args));
+}
+
+std::vector<std::string> gate_backoffice(std::vector<std::string> args) {
+  return command_line(GATE_BACKOFFICE_COMMAND, std::move(args));
 }
 
 RunResult run_to_end(const std::vector<std::string>& argv) {

@@ -37,6 +37,10 @@ class ChildProcess {
 // The command line that starts gate-sim with `args` (through the emulator when cross-compiled).
 std::vector<std::string> gate_sim(std::vector<std::string> args);
 
+// The command line that starts gate-backoffice with `args` (through the emulator when
+// cross-compiled).
+std::vector<std::string> gate_backoffice(std::vector<std::string> args);
+
 // Runs a command to the end: exit code and everything it printed on stdout.
 struct RunResult {
   int exit_code = -1;

@@ -1,0 +1,62 @@
+// The registry file: opening it, the all-or-nothing transaction around a batch of operations, and
+// reading the records back. The rules themselves are in registry_rules.cpp.
+#include "sim/backoffice/registry.h"
+
+#include "sim/backoffice/registry_store.h"
+
+namespace gate::backoffice {
+
+using store::prepare;
+using store::StmtHandle;
+
+Result<Registry> Registry::open(const std::string& path) {
+  GATE_TRY_ASSIGN(store::DbHandle db,
+                  store::open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  GATE_TRY(store::exec(db.get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"));
+  GATE_TRY(registry_store::create_schema(db.get()));
+  return Registry(std::move(db));
+}
+
+Result<std::uint64_t> Registry::apply(const std::vector<Operation>& ops) {
+  sqlite3* db = db_.get();
+  GATE_TRY(store::exec(db, "BEGIN IMMEDIATE"));
+  Result<std::uint64_t> seq = registry_store::read_sequence(db);
+  Status s = seq.ok() ? ok_status() : Status(seq.error());
+  for (std::size_t i = 0; s.ok() && i < ops.size(); ++i) {
+    s = apply_one(ops[i], *seq + i + 1);
+  }
+  if (s.ok()) s = registry_store::write_sequence(db, *seq + ops.size());
+  if (s.ok()) s = store::exec(db, "COMMIT");
+  if (!s.ok()) {
+    (void)store::exec(db, "ROLLBACK");  // the refusal is what the caller needs to see
+    return s.error();
+  }
+  return *seq + ops.size();
+}
+
+Result<std::string> Registry::records() {
+  GATE_TRY_ASSIGN(StmtHandle s, prepare(db_.get(), "SELECT line FROM records ORDER BY kind, key"));
+  std::string out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out += store::column_text(s.get(), 0);
+  if (rc != SQLITE_DONE) return store::sqlite_error(db_.get(), "read records");
+  return out;
+}
+
+Result<std::string> Registry::changes(std::uint64_t since) {
+  GATE_TRY_ASSIGN(StmtHandle s, prepare(db_.get(),
+                                        "SELECT line FROM changes WHERE sequence > ? "
+                                        "ORDER BY sequence, position"));
+  sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(since));
+  std::string out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out += store::column_text(s.get(), 0);
+  if (rc != SQLITE_DONE) return store::sqlite_error(db_.get(), "read changes");
+  return out;
+}
+
+Result<std::uint64_t> Registry::sequence() {
+  return registry_store::read_sequence(db_.get());
+}
+
+}  // namespace gate::backoffice
