@@ -259,3 +259,39 @@ TEST_CASE("HttpsClient: a closed port is refused at once", "[https]") {
   CHECK_THAT(r.error().message, Catch::Contains("Connection refused"));
   CHECK(steady_clock::now() - start < milliseconds(500));
 }
+
+TEST_CASE("HttpsClient: the server name defaults to the URL's host", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  HttpsClientConfig by_address = site.config();
+  by_address.server_name.clear();  // 127.0.0.1: mbedTLS 2.28 matches DNS names, not IP addresses
+  auto r = site.client(by_address)->get("snapshot.bin");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("CN"));
+
+  HttpsClientConfig by_name = site.config();
+  by_name.base_url = "https://localhost:" + std::to_string(site.nginx.port()) + "/feed/";
+  by_name.server_name.clear();
+  auto named = site.client(by_name)->get("snapshot.bin");
+  REQUIRE(named);
+  CHECK(body_text(*named) == site.small);
+}
+
+TEST_CASE("HttpsClient: a 200 to a Range request starts the file over", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  write_file(site.root + "/norange/snapshot.bin", site.small);
+  const std::string target = site.dir.file("snapshot.bin");
+  write_file(target, "stale partial bytes");
+  auto client = site.client(site.config());
+  auto r = client->download("/norange/snapshot.bin", target);
+  REQUIRE(r);
+  CHECK(r->resumed_from == 0);
+  CHECK(r->size == site.small.size());
+  CHECK(read_file(target) == site.small);
+
+  auto got = client->get("/norange/snapshot.bin", 1000);
+  REQUIRE(got);
+  CHECK(got->head.status == 200);
+  CHECK(body_text(*got) == site.small);
+}

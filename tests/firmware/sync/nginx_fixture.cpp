@@ -93,7 +93,8 @@ NginxServer::NginxServer(std::string dir, const TestPki& pki, std::string root,
   std::filesystem::create_directories(dir_ + "/tmp");
   const std::string tls = "    ssl_certificate " + pki.server_cert + ";\n    ssl_certificate_key " +
                           pki.server_key + ";\n    root " + root + ";\n    location /slow/ { " +
-                          "limit_rate " + slow_rate + "; }\n";
+                          "limit_rate " + slow_rate +
+                          "; }\n    location /norange/ { max_ranges 0; }\n";
   std::ostringstream conf;
   conf << "master_process off;\n"
        << "pid " << dir_ << "/nginx.pid;\n"

@@ -30,7 +30,8 @@ std::uint16_t free_port();
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds bound);
 
 // nginx serving `root` on two ports: `port()` (server certificate only) and `mtls_port()`
-// (client certificate required). Files under `root`/slow/ are sent at `slow_rate` (nginx syntax).
+// (client certificate required). Files under `root`/slow/ are sent at `slow_rate` (nginx syntax);
+// under `root`/norange/ Range is ignored (always 200).
 class NginxServer {
  public:
   NginxServer(std::string dir, const TestPki& pki, std::string root, std::string slow_rate = "8m");
