@@ -104,7 +104,7 @@ Result<ResponseHead> HttpsClient::attempt(const std::string& target,
   auto head_text = read_head(deadline);
   if (!head_text) {
     stream_.reset();
-    retry_on_new = reused && head_text.error().code == Errc::not_found;
+    retry_on_new = reused && closed_before_response_;
     return head_text.error();
   }
   GATE_TRY_ASSIGN(ResponseHead head, parse_response_head(*head_text));
@@ -126,6 +126,7 @@ Result<ResponseHead> HttpsClient::attempt(const std::string& target,
 }
 
 Result<std::string> HttpsClient::read_head(SteadyTime deadline) {
+  closed_before_response_ = false;
   unsigned char chunk[kReadChunk];
   while (true) {
     const std::size_t end = received_.find("\r\n\r\n");
@@ -138,9 +139,10 @@ Result<std::string> HttpsClient::read_head(SteadyTime deadline) {
     auto n = stream_->read_some(chunk, sizeof chunk, step_deadline(config_.io_timeout, deadline));
     if (!n) return with_context(n.error(), "waiting for the response head");
     if (*n == 0) {
-      // not_found marks "closed before any byte": a kept-alive connection the server let go.
+      // Closed before any byte: on a kept-alive connection, the server let it go.
+      closed_before_response_ = received_.empty();
       return received_.empty()
-                 ? make_error(Errc::not_found, "http: connection closed before a response")
+                 ? make_error(Errc::io_error, "http: connection closed before a response")
                  : make_error(Errc::malformed, "http: connection closed inside the head");
     }
     received_.append(reinterpret_cast<const char*>(chunk), *n);

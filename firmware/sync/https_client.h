@@ -81,6 +81,7 @@ class HttpsClient {
   std::unique_ptr<TlsStream> stream_;
   std::string received_;  // bytes read past the current head
   std::uint64_t connections_opened_ = 0;
+  bool closed_before_response_ = false;  // set by read_head: the server closed without a byte
 };
 
 }  // namespace gate::sync
