@@ -3,7 +3,7 @@
 # does nothing when they are all present. Needs root (or sudo) only when something is missing.
 #   cmake ninja-build g++        the build
 #   libsqlite3-dev               the cache and the journal
-#   libmbedtls-dev               ride-code signatures (and, later, TLS)
+#   libmbedtls-dev               ride-code signatures, and TLS for the feed client
 #   nlohmann-json3-dev           JSON Lines records in the simulator's loader (header-only)
 #   catch2                       the unit tests
 #   file                         the package test checks the packaged binary's architecture
@@ -15,12 +15,15 @@
 #   libqrencode-dev              ride-code mint --png: the QR code (host-only tool)
 #   libpng-dev                   ride-code mint --png: the PNG file (host-only tool)
 #   zbar-tools                   Debian's zbarimg reads the tool's PNGs back in a test
+#   nginx-light                  the feed's HTTPS client is tested against a real nginx; the
+#                                tests start their own, unprivileged-style, in a temp dir (the
+#                                package's default service is neither needed nor used)
 # Extra package names given as arguments are installed too (cross-test.sh: the cross compiler
 # and qemu-user).
 set -euo pipefail
 
 packages=(cmake ninja-build g++ libsqlite3-dev libmbedtls-dev nlohmann-json3-dev catch2 file
-          libnfc-dev libnfc-bin openssl libqrencode-dev libpng-dev zbar-tools)
+          libnfc-dev libnfc-bin openssl libqrencode-dev libpng-dev zbar-tools nginx-light)
 if [ "$#" -gt 0 ]; then packages+=("$@"); fi
 
 missing=()

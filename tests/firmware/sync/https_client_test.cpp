@@ -1,0 +1,297 @@
+// The HTTPS client against a real nginx and a PKI made with openssl (host builds only).
+#include "firmware/sync/https_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "tests/firmware/sync/nginx_fixture.h"
+#include "tests/support/log_capture.h"
+#include "tests/support/temp_dir.h"
+
+using namespace std::chrono;
+using gate::sync::HttpsClient;
+using gate::sync::HttpsClientConfig;
+using gate::test::NginxServer;
+
+namespace {
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::string out(size, '\0');
+  for (char& c : out) c = static_cast<char>(gen());
+  return out;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string body_text(const gate::sync::HttpResponse& r) {
+  return std::string(r.body.begin(), r.body.end());
+}
+
+// A temp dir with a PKI, a document root and a running nginx.
+struct Site {
+  gate::test::TempDir dir;
+  gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
+  std::string root = dir.file("www");
+  std::string small = random_bytes(100'000, 1);
+  std::string large = random_bytes(6 << 20, 2);
+  NginxServer nginx{dir.path(), pki, root, "8m"};
+  Site() {
+    write_file(root + "/feed/snapshot.bin", small);
+    write_file(root + "/slow/large.bin", large);
+    nginx.start();
+  }
+  HttpsClientConfig config(std::uint16_t port = 0) const {
+    HttpsClientConfig c;
+    c.base_url = "https://127.0.0.1:" + std::to_string(port ? port : nginx.port()) + "/feed/";
+    c.ca_file = pki.ca_cert;
+    c.server_name = "localhost";  // mbedTLS 2.28 matches DNS names only, not IP addresses
+    c.connect_timeout = seconds(2);
+    c.handshake_timeout = seconds(2);
+    c.io_timeout = seconds(2);
+    c.request_timeout = seconds(20);
+    return c;
+  }
+  std::unique_ptr<HttpsClient> client(const HttpsClientConfig& c) const {
+    auto made = HttpsClient::create(c);
+    REQUIRE(made);
+    return std::move(made).value();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("HttpsClient: fetches a file byte-exact, a Range tail, and a 404", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  auto client = site.client(site.config());
+  auto whole = client->get("snapshot.bin");
+  REQUIRE(whole);
+  CHECK(whole->head.status == 200);
+  CHECK(whole->head.content_length == site.small.size());
+  CHECK_FALSE(whole->head.etag.empty());
+  CHECK(body_text(*whole) == site.small);
+
+  auto tail = client->get("snapshot.bin", 99'000);
+  REQUIRE(tail);
+  CHECK(tail->head.status == 206);
+  CHECK(tail->head.content_range == "bytes 99000-99999/100000");
+  CHECK(body_text(*tail) == site.small.substr(99'000));
+
+  auto missing = client->get("absent.bin");
+  REQUIRE(missing);
+  CHECK(missing->head.status == 404);
+}
+
+TEST_CASE("HttpsClient: keep-alive reuses one TLS connection, reconnects after a restart",
+          "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  auto client = site.client(site.config());
+  for (int i = 0; i < 3; ++i) REQUIRE(client->get("snapshot.bin"));
+  CHECK(client->connections_opened() == 1);
+  // nginx's own view: one connection, requests 1, 2, 3 on it.
+  std::istringstream log(site.nginx.access_log());
+  std::string connection, first_connection;
+  int requests = 0, status = 0;
+  std::string uri;
+  for (int i = 1; i <= 3; ++i) {
+    REQUIRE(log >> connection >> requests >> status >> uri);
+    if (i == 1) first_connection = connection;
+    CHECK(connection == first_connection);
+    CHECK(requests == i);
+    CHECK(status == 200);
+  }
+
+  // A restart closes the kept-alive connection: the next request opens a new one by itself.
+  site.nginx.stop(SIGTERM);
+  site.nginx.start();
+  auto again = client->get("snapshot.bin");
+  REQUIRE(again);
+  CHECK(body_text(*again) == site.small);
+  CHECK(client->connections_opened() == 2);
+}
+
+TEST_CASE("HttpsClient: refuses a server the CA did not sign, or with another name", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  HttpsClientConfig wrong_ca = site.config();
+  wrong_ca.ca_file = site.pki.other_ca_cert;
+  auto r = site.client(wrong_ca)->get("snapshot.bin");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("certificate verification failed") &&
+                                    Catch::Contains("not correctly signed by the trusted CA"));
+
+  HttpsClientConfig wrong_name = site.config();
+  wrong_name.server_name = "feed.example.net";
+  auto named = site.client(wrong_name)->get("snapshot.bin");
+  REQUIRE_FALSE(named);
+  CHECK_THAT(named.error().message,
+             Catch::Contains("certificate verification failed") && Catch::Contains("CN"));
+  CHECK(logs.messages(gate::LogLevel::warning, "sync").size() == 2);  // once per failure
+}
+
+TEST_CASE("HttpsClient: mutual TLS with a client certificate, refused without", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  HttpsClientConfig with_cert = site.config(site.nginx.mtls_port());
+  with_cert.client_cert_file = site.pki.client_cert;
+  with_cert.client_key_file = site.pki.client_key;
+  auto ok = site.client(with_cert)->get("snapshot.bin");
+  REQUIRE(ok);
+  CHECK(ok->head.status == 200);
+  CHECK(body_text(*ok) == site.small);
+
+  auto without = site.client(site.config(site.nginx.mtls_port()))->get("snapshot.bin");
+  REQUIRE(without);
+  CHECK(without->head.status == 400);  // nginx: "No required SSL certificate was sent"
+  CHECK(without->body.size() < 1000);
+}
+
+TEST_CASE("HttpsClient: refuses a body over the configured maximum", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  HttpsClientConfig c = site.config();
+  c.max_body_bytes = 1000;
+  auto r = site.client(c)->get("snapshot.bin");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("body too large: 100000 bytes > 1000"));
+}
+
+TEST_CASE("HttpsClient: nginx killed mid-download, download resumes with Range", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  const std::string target = site.dir.file("large.bin");
+  auto client = site.client(site.config());
+  gate::Result<gate::sync::DownloadResult> first = gate::make_error(gate::Errc::io_error, "");
+  std::thread downloading([&] { first = client->download("/slow/large.bin", target); });
+  const auto bound = steady_clock::now() + seconds(10);
+  while (steady_clock::now() < bound) {
+    std::error_code ec;
+    if (std::filesystem::file_size(target, ec) >= (512u << 10) && !ec) break;
+    std::this_thread::sleep_for(milliseconds(2));  // watching the transfer progress
+  }
+  site.nginx.stop(SIGKILL);
+  downloading.join();
+  REQUIRE_FALSE(first);
+  CHECK_THAT(first.error().message, Catch::Contains("closed mid-body after"));
+  const auto partial = std::filesystem::file_size(target);
+  CHECK(partial >= (512u << 10));
+  CHECK(partial < site.large.size());
+
+  site.nginx.start();
+  auto resumed = client->download("/slow/large.bin", target);
+  REQUIRE(resumed);
+  CHECK(resumed->resumed_from == partial);
+  CHECK(resumed->size == site.large.size());
+  CHECK(read_file(target) == site.large);
+  CHECK_THAT(site.nginx.access_log(), Catch::Contains(" 206 /slow/large.bin"));
+
+  auto complete = client->download("/slow/large.bin", target);  // 416: nothing left to fetch
+  REQUIRE(complete);
+  CHECK(complete->resumed_from == site.large.size());
+  CHECK(read_file(target) == site.large);
+}
+
+TEST_CASE("HttpsClient: a server that never speaks times the handshake out", "[https]") {
+  gate::test::LogCapture logs;
+  gate::test::TempDir dir;
+  const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
+  // Listening, never accepting: the kernel completes TCP, nobody answers the ClientHello.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+
+  HttpsClientConfig c;
+  c.base_url = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  c.ca_file = pki.ca_cert;
+  c.handshake_timeout = milliseconds(300);
+  auto client = HttpsClient::create(c);
+  REQUIRE(client);
+  const auto start = steady_clock::now();
+  auto r = (*client)->get("x");
+  const auto took = steady_clock::now() - start;
+  ::close(listener);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == gate::Errc::timeout);
+  CHECK_THAT(r.error().message, Catch::Contains("handshake") && Catch::Contains("timed out"));
+  CHECK(took >= milliseconds(290));
+  CHECK(took < milliseconds(1500));
+}
+
+TEST_CASE("HttpsClient: a closed port is refused at once", "[https]") {
+  gate::test::LogCapture logs;
+  gate::test::TempDir dir;
+  const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
+  HttpsClientConfig c;
+  c.base_url = "https://127.0.0.1:" + std::to_string(gate::test::free_port()) + "/";
+  c.ca_file = pki.ca_cert;
+  auto client = HttpsClient::create(c);
+  REQUIRE(client);
+  const auto start = steady_clock::now();
+  auto r = (*client)->get("x");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("Connection refused"));
+  CHECK(steady_clock::now() - start < milliseconds(500));
+}
+
+TEST_CASE("HttpsClient: the server name defaults to the URL's host", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  HttpsClientConfig by_address = site.config();
+  by_address.server_name.clear();  // 127.0.0.1: mbedTLS 2.28 matches DNS names, not IP addresses
+  auto r = site.client(by_address)->get("snapshot.bin");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("CN"));
+
+  HttpsClientConfig by_name = site.config();
+  by_name.base_url = "https://localhost:" + std::to_string(site.nginx.port()) + "/feed/";
+  by_name.server_name.clear();
+  auto named = site.client(by_name)->get("snapshot.bin");
+  REQUIRE(named);
+  CHECK(body_text(*named) == site.small);
+}
+
+TEST_CASE("HttpsClient: a 200 to a Range request starts the file over", "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  write_file(site.root + "/norange/snapshot.bin", site.small);
+  const std::string target = site.dir.file("snapshot.bin");
+  write_file(target, "stale partial bytes");
+  auto client = site.client(site.config());
+  auto r = client->download("/norange/snapshot.bin", target);
+  REQUIRE(r);
+  CHECK(r->resumed_from == 0);
+  CHECK(r->size == site.small.size());
+  CHECK(read_file(target) == site.small);
+
+  auto got = client->get("/norange/snapshot.bin", 1000);
+  REQUIRE(got);
+  CHECK(got->head.status == 200);
+  CHECK(body_text(*got) == site.small);
+}
