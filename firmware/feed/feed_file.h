@@ -1,4 +1,4 @@
-// Signed feed files and the manifest (README "The feed format"). Every file is a container:
+// Signed feed files and the manifest (firmware/feed/README.md). Every file is a container:
 //   magic "GFD1" (4 bytes), byte kind (1 snapshot, 2 delta, 3 manifest), byte version (1),
 //   8 bytes sequence big-endian, [delta only: 32 bytes SHA-256 of the predecessor file],
 //   payload, 64 bytes ECDSA P-256 / SHA-256 signature (raw r || s) over everything before it.
