@@ -35,6 +35,11 @@ struct Deletion {
 using CacheChange = std::variant<core::Binding, core::HealthStatus, core::PolicyRecord,
                                  core::IssuerKey, core::DenyEntry, Deletion>;
 
+struct SyncState {
+  std::optional<Instant> last_good_sync;
+  std::uint64_t sequence = 0;
+};
+
 class CacheWriter {
  public:
   // Opens (creating if needed) the cache at `path`, sets WAL mode and migrates the schema up to
@@ -50,16 +55,18 @@ class CacheWriter {
   Status apply_and_mark(const std::vector<CacheChange>& changes, Instant at,
                         std::uint64_t sequence);
 
+  // Replaces the whole record state with `changes` (a feed snapshot) and marks the sync, in one
+  // transaction: every table emptied then refilled, or nothing changed at all.
+  Status replace_all(const std::vector<CacheChange>& changes, Instant at, std::uint64_t sequence);
+
+  // The feed sequence and last good sync this cache has reached (sequence 0: never fed).
+  Result<SyncState> sync_state();
+
   sqlite3* db() { return db_.get(); }
 
  private:
   explicit CacheWriter(DbHandle db) : db_(std::move(db)) {}
   DbHandle db_;
-};
-
-struct SyncState {
-  std::optional<Instant> last_good_sync;
-  std::uint64_t sequence = 0;
 };
 
 class CacheReader {

@@ -213,9 +213,15 @@ class Applier {
 };
 
 Status apply_in_transaction(sqlite3* db, const std::vector<CacheChange>& changes,
-                            const std::optional<std::pair<Instant, std::uint64_t>>& mark) {
+                            const std::optional<std::pair<Instant, std::uint64_t>>& mark,
+                            bool replace = false) {
   Transaction tx(db);
   GATE_TRY(tx.begin());
+  if (replace) {
+    GATE_TRY(exec(db,
+                  "DELETE FROM binding; DELETE FROM health; DELETE FROM policy_scope;"
+                  " DELETE FROM policy; DELETE FROM issuer_key; DELETE FROM deny"));
+  }
   {
     Applier applier(db);
     for (const CacheChange& change : changes) {
@@ -262,6 +268,26 @@ Status CacheWriter::mark_synced(Instant at, std::uint64_t sequence) {
 Status CacheWriter::apply_and_mark(const std::vector<CacheChange>& changes, Instant at,
                                    std::uint64_t sequence) {
   return apply_in_transaction(db_.get(), changes, std::make_pair(at, sequence));
+}
+
+Status CacheWriter::replace_all(const std::vector<CacheChange>& changes, Instant at,
+                                std::uint64_t sequence) {
+  return apply_in_transaction(db_.get(), changes, std::make_pair(at, sequence), true);
+}
+
+Result<SyncState> CacheWriter::sync_state() {
+  GATE_TRY_ASSIGN(
+      StmtHandle s,
+      prepare(db_.get(), "SELECT last_good_sync_us, sequence FROM sync_state WHERE id = 1"));
+  int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_DONE) return SyncState{};
+  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), "read sync state");
+  SyncState state;
+  if (sqlite3_column_type(s.get(), 0) != SQLITE_NULL) {
+    state.last_good_sync = from_db_time(sqlite3_column_int64(s.get(), 0));
+  }
+  state.sequence = static_cast<std::uint64_t>(sqlite3_column_int64(s.get(), 1));
+  return state;
 }
 
 }  // namespace gate::store

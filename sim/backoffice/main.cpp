@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "sim/backoffice/feed_commands.h"
 #include "sim/backoffice/registry.h"
 
 namespace {
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
   if (command == "--help" || command == "help") {
     std::cout << kUsage;
     return 0;
+  }
+  if (command == "publish" || command == "feed-key") {
+    return gate::backoffice::run_feed_command(command, argc, argv);
   }
   if (command != "apply" && command != "records" && command != "changes") {
     return fail("unknown command `" + command + "`\n" + kUsage, 2);

@@ -20,5 +20,6 @@ int cmd_run(const Args& args);
 int cmd_populate(const Args& args);
 int cmd_journal(const Args& args);
 int cmd_pn532(const Args& args);
+int cmd_sync(const Args& args);
 
 }  // namespace gate::sim

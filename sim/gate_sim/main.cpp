@@ -20,7 +20,8 @@ constexpr const char* kUsage =
     "               [--set KEY=VALUE]...\n"
     "  gate-sim populate --identities N [--seed S] [--as-of ISO-TIME] [--out FILE]\n"
     "  gate-sim journal --journal PATH\n"
-    "  gate-sim pn532 --link PATH [--card KEY]...\n";
+    "  gate-sim pn532 --link PATH [--card KEY]...\n"
+    "  gate-sim sync --feed-dir DIR --cache CACHE --feed-key PUB.pem [--now ISO]\n";
 
 }  // namespace
 
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   if (command == "populate") return gate::sim::cmd_populate(args);
   if (command == "journal") return gate::sim::cmd_journal(args);
   if (command == "pn532") return gate::sim::cmd_pn532(args);
+  if (command == "sync") return gate::sim::cmd_sync(args);
   if (command == "--help" || command == "help") {
     std::cout << kUsage;
     return 0;

@@ -1,0 +1,202 @@
+// sync_once: verify everything first, then apply. Verification failures are all Errc::malformed
+// with the file and the check named, so a log line says what an operator must look at.
+#include "firmware/feed/feed_sync.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "firmware/feed/feed_format.h"
+
+namespace gate::feed {
+namespace {
+
+Error refused(std::string_view file, std::string_view check, std::string_view detail = {}) {
+  std::string m = std::string(file) + ": " + std::string(check);
+  if (!detail.empty()) m += ": " + std::string(detail);
+  return make_error(Errc::malformed, std::move(m));
+}
+
+Error with_file(std::string_view file, const Error& e) {
+  return make_error(e.code, std::string(file) + ": " + e.message);
+}
+
+// The keys a file may be signed with: the manifest's effective key and the pinned one.
+struct Keys {
+  core::P256Curve curve;
+  std::vector<core::P256PublicKey> keys;
+  bool verify(const FeedFile& f) {
+    for (const auto& k : keys) {
+      if (signed_by(curve, f, k)) return true;
+    }
+    return false;
+  }
+};
+
+struct Verified {
+  ManifestEntry entry;
+  std::vector<store::CacheChange> changes;
+};
+
+Result<Verified> fetch_verified(FeedSource& source, Keys& keys, const ManifestEntry& entry,
+                                FileKind kind, const core::Sha256Digest* predecessor) {
+  const std::string& name = entry.name;
+  auto bytes = source.fetch(name, entry.size);
+  if (!bytes.ok()) return with_file(name, bytes.error());
+  if (bytes->size() != entry.size) {
+    return refused(name, "size",
+                   "manifest says " + std::to_string(entry.size) + " bytes, got " +
+                       std::to_string(bytes->size()));
+  }
+  auto digest = core::sha256(*bytes);
+  if (!digest || *digest != entry.sha256) return refused(name, "sha256", "not the manifest's");
+  auto file = parse_container(*bytes);
+  if (!file.ok()) return refused(name, "format", file.error().message);
+  if (file->kind != kind) return refused(name, "kind", "not the file kind the manifest names");
+  if (!keys.verify(*file)) return refused(name, "signature", "not signed by the feed key");
+  if (file->sequence != entry.sequence) return refused(name, "sequence", "not the manifest's");
+  if (predecessor && file->predecessor != *predecessor) {
+    return refused(name, "chain", "does not follow its predecessor");
+  }
+  auto changes = decode_records(file->payload);
+  if (!changes.ok()) return refused(name, "records", changes.error().message);
+  if (kind == FileKind::snapshot) {
+    for (const auto& c : *changes) {
+      if (std::holds_alternative<store::Deletion>(c)) {
+        return refused(name, "records", "a snapshot holds a delete");
+      }
+    }
+  }
+  return Verified{entry, std::move(*changes)};
+}
+
+Result<Manifest> fetch_manifest(FeedSource& source, Keys& keys, const Sec1Key& pinned,
+                                std::optional<Sec1Key>& new_key) {
+  const std::string name(kManifestName);
+  auto bytes = source.fetch(name, kMaxManifestSize);
+  if (!bytes.ok()) return with_file(name, bytes.error());
+  auto file = parse_container(*bytes);
+  if (!file.ok()) return refused(name, "format", file.error().message);
+  if (file->kind != FileKind::manifest) return refused(name, "kind", "not a manifest");
+  auto manifest = decode_manifest(file->payload);
+  if (!manifest.ok()) return refused(name, "format", manifest.error().message);
+  if (manifest->latest_sequence != file->sequence) {
+    return refused(name, "sequence", "header and manifest disagree");
+  }
+  auto pinned_key = keys.curve.parse_public_key(pinned);
+  if (!pinned_key.ok()) return refused(name, "pinned key", pinned_key.error().message);
+  if (manifest->rotation && manifest->rotation->new_key != pinned) {
+    const KeyRotation& rot = *manifest->rotation;
+    auto message = rotation_message(rot.new_key);
+    auto digest = core::sha256(message);
+    if (!digest || !keys.curve.verify(*pinned_key, *digest, rot.signature)) {
+      return refused(name, "key rotation", "new key not signed by the pinned key");
+    }
+    auto next = keys.curve.parse_public_key(rot.new_key);
+    if (!next.ok()) return refused(name, "key rotation", next.error().message);
+    keys.keys.push_back(std::move(*next));
+    new_key = rot.new_key;
+  }
+  keys.keys.push_back(std::move(*pinned_key));
+  if (!keys.verify(*file)) return refused(name, "signature", "not signed by the feed key");
+  return std::move(*manifest);
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> DirectoryFeedSource::fetch(std::string_view name,
+                                                             std::size_t max_size) {
+  std::string path = dir_ + "/" + std::string(name);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Errc code = errno == ENOENT ? Errc::not_found : Errc::io_error;
+    return make_error(code, "missing file (" + std::string(std::strerror(errno)) + ")");
+  }
+  std::vector<std::uint8_t> out;
+  std::uint8_t buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return make_error(Errc::io_error, "read failed (" + std::string(std::strerror(err)) + ")");
+    }
+    if (n == 0) break;
+    // Read one byte past max_size at most, so an overlong file shows as such.
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > max_size) {
+      ::close(fd);
+      return make_error(Errc::malformed, "size: longer than " + std::to_string(max_size));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+Result<SyncOutcome> sync_once(FeedSource& source, store::CacheWriter& cache,
+                              const Sec1Key& pinned_key, Instant now) {
+  SyncOutcome outcome;
+  GATE_TRY_ASSIGN(store::SyncState state, cache.sync_state());
+  outcome.sequence_before = outcome.sequence_after = state.sequence;
+  Keys keys;
+  GATE_TRY_ASSIGN(Manifest manifest,
+                  fetch_manifest(source, keys, pinned_key, outcome.new_pinned_key));
+  const std::string name(kManifestName);
+  if (now > manifest.expires_at) return refused(name, "expiry", "the feed has expired");
+  if (manifest.latest_sequence < state.sequence) {
+    return refused(name, "rollback",
+                   "sequence " + std::to_string(manifest.latest_sequence) +
+                       " is older than the cache's " + std::to_string(state.sequence));
+  }
+  if (manifest.latest_sequence == state.sequence) {
+    GATE_TRY(cache.mark_synced(now, state.sequence));
+    return outcome;
+  }
+
+  // Where the cache stands in this manifest: at the snapshot, at one of the deltas, or nowhere
+  // (never fed, too far behind, or on a sequence this feed never had): then the snapshot.
+  std::optional<Verified> snapshot;
+  std::size_t first_delta = 0;
+  const core::Sha256Digest* predecessor = nullptr;
+  if (state.sequence != 0 && state.sequence == manifest.snapshot.sequence) {
+    predecessor = &manifest.snapshot.sha256;
+  } else {
+    auto at = std::find_if(manifest.deltas.begin(), manifest.deltas.end(),
+                           [&](const ManifestEntry& e) { return e.sequence == state.sequence; });
+    if (state.sequence != 0 && at != manifest.deltas.end()) {
+      predecessor = &at->sha256;
+      first_delta = static_cast<std::size_t>(at - manifest.deltas.begin()) + 1;
+    } else {
+      GATE_TRY_ASSIGN(snapshot,
+                      fetch_verified(source, keys, manifest.snapshot, FileKind::snapshot, nullptr));
+      predecessor = &manifest.snapshot.sha256;
+    }
+  }
+  std::vector<Verified> deltas;
+  for (std::size_t i = first_delta; i < manifest.deltas.size(); ++i) {
+    GATE_TRY_ASSIGN(Verified d,
+                    fetch_verified(source, keys, manifest.deltas[i], FileKind::delta, predecessor));
+    deltas.push_back(std::move(d));
+    predecessor = &manifest.deltas[i].sha256;
+  }
+
+  if (snapshot) {
+    Status s = cache.replace_all(snapshot->changes, now, snapshot->entry.sequence);
+    if (!s.ok()) return with_file(snapshot->entry.name, s.error());
+    outcome.snapshot_applied = true;
+    outcome.sequence_after = snapshot->entry.sequence;
+  }
+  for (const Verified& d : deltas) {
+    Status s = cache.apply_and_mark(d.changes, now, d.entry.sequence);
+    if (!s.ok()) return with_file(d.entry.name, s.error());
+    ++outcome.deltas_applied;
+    outcome.sequence_after = d.entry.sequence;
+  }
+  return outcome;
+}
+
+}  // namespace gate::feed

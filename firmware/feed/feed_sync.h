@@ -1,0 +1,62 @@
+// The gate's verifying feed applier: reads a feed (manifest, snapshot, deltas; feed_file.h) from a
+// FeedSource, verifies everything against the pinned feed key and applies it to the cache through
+// CacheWriter. No network here: the HTTPS transport is another FeedSource.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firmware/feed/feed_file.h"
+#include "firmware/store/cache.h"
+#include "hal/result.h"
+#include "hal/time.h"
+
+namespace gate::feed {
+
+inline constexpr std::string_view kManifestName = "manifest.gfd";
+inline constexpr std::size_t kMaxManifestSize = 1 << 20;
+
+// Where feed files come from.
+class FeedSource {
+ public:
+  virtual ~FeedSource() = default;
+  // The bytes of the file `name` (a manifest entry name or kManifestName). Errc::not_found when it
+  // does not exist, Errc::malformed when it is longer than `max_size`, Errc::io_error otherwise.
+  virtual Result<std::vector<std::uint8_t>> fetch(std::string_view name, std::size_t max_size) = 0;
+};
+
+// Files of a local directory (a mirror, a USB stick, a test's publisher output).
+class DirectoryFeedSource final : public FeedSource {
+ public:
+  explicit DirectoryFeedSource(std::string dir) : dir_(std::move(dir)) {}
+  Result<std::vector<std::uint8_t>> fetch(std::string_view name, std::size_t max_size) override;
+
+ private:
+  std::string dir_;
+};
+
+struct SyncOutcome {
+  std::uint64_t sequence_before = 0;
+  std::uint64_t sequence_after = 0;
+  bool snapshot_applied = false;
+  std::size_t deltas_applied = 0;
+  // Set when the manifest rotated the feed key (signed by the pinned one): the caller persists it
+  // and pins it from now on.
+  std::optional<Sec1Key> new_pinned_key;
+};
+
+// One sync: fetches and verifies the manifest (signed by `pinned_key`, or by a new key the pinned
+// key introduced), refuses it when expired (now > expires_at) or older than the cache (rollback);
+// then fetches and verifies every file the cache needs (size and SHA-256 against the manifest,
+// signature, sequence, chain to the predecessor) BEFORE applying any; then applies the snapshot
+// (when the cache has no sequence or is not at one of the manifest's files) with replace_all and
+// each delta with apply_and_mark, one transaction each. A manifest at the cache's sequence only
+// marks the sync. Any refusal changes nothing and is an Error "FILE: CHECK: detail"
+// (Errc::malformed for a verification failure, or the source's / the store's error).
+Result<SyncOutcome> sync_once(FeedSource& source, store::CacheWriter& cache,
+                              const Sec1Key& pinned_key, Instant now);
+
+}  // namespace gate::feed
