@@ -9,6 +9,7 @@
 #include "child_process.h"
 #include "firmware/store/cache.h"
 #include "firmware/store/sqlite.h"
+#include "tests/firmware/feed/feed_test_support.h"
 #include "tests/support/temp_dir.h"
 
 using gate::test::gate_backoffice;
@@ -48,25 +49,11 @@ int sync(const TempDir& dir) {
              true);
 }
 
-// The record tables of a cache, every row, in a canonical order.
+// The record tables of a cache, every row, in a canonical order (the sync state differs by design).
 std::string dump(const std::string& path) {
   auto w = gate::store::CacheWriter::open(path);
   REQUIRE(w.ok());
-  std::string out;
-  for (std::string t : {"binding", "health", "policy", "policy_scope", "issuer_key", "deny"}) {
-    out += "[" + t + "]\n";
-    auto s = gate::store::prepare(w->db(), "SELECT * FROM " + t + " ORDER BY 1, 2");
-    REQUIRE(s.ok());
-    while (sqlite3_step(s->get()) == SQLITE_ROW) {
-      for (int c = 0; c < sqlite3_column_count(s->get()); ++c) {
-        const unsigned char* v = sqlite3_column_text(s->get(), c);
-        out += v ? reinterpret_cast<const char*>(v) : "NULL";
-        out += '|';
-      }
-      out += '\n';
-    }
-  }
-  return out;
+  return feed_test::dump_cache(w->db(), false);
 }
 
 }  // namespace
