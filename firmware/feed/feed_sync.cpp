@@ -3,6 +3,7 @@
 #include "firmware/feed/feed_sync.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,15 +37,51 @@ struct Keys {
   }
 };
 
+// The whole of a local file of at most `max_size` bytes.
+Result<std::vector<std::uint8_t>> read_local(const std::string& path, std::uint64_t max_size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    Errc code = errno == ENOENT ? Errc::not_found : Errc::io_error;
+    return make_error(code, "cannot open (" + std::string(std::strerror(errno)) + ")");
+  }
+  std::vector<std::uint8_t> out;
+  std::uint8_t buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return make_error(Errc::io_error, "read failed (" + std::string(std::strerror(err)) + ")");
+    }
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > max_size) {
+      ::close(fd);
+      return make_error(Errc::malformed, "size: longer than " + std::to_string(max_size));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// A fetched file's bytes: fetch, then read.
+Result<std::vector<std::uint8_t>> fetch_bytes(FeedSource& source, const std::string& name,
+                                              std::uint64_t max_size) {
+  auto path = source.fetch(name, max_size);
+  if (!path.ok()) return path.error();
+  return read_local(*path, max_size);
+}
+
 struct Verified {
   ManifestEntry entry;
   std::vector<store::CacheChange> changes;
 };
 
-Result<Verified> fetch_verified(FeedSource& source, Keys& keys, const ManifestEntry& entry,
-                                FileKind kind, const core::Sha256Digest* predecessor) {
+Result<Verified> fetch_and_check(FeedSource& source, Keys& keys, const ManifestEntry& entry,
+                                 FileKind kind, const core::Sha256Digest* predecessor) {
   const std::string& name = entry.name;
-  auto bytes = source.fetch(name, entry.size);
+  auto bytes = fetch_bytes(source, name, entry.size);
   if (!bytes.ok()) return with_file(name, bytes.error());
   if (bytes->size() != entry.size) {
     return refused(name, "size",
@@ -73,10 +110,18 @@ Result<Verified> fetch_verified(FeedSource& source, Keys& keys, const ManifestEn
   return Verified{entry, std::move(*changes)};
 }
 
+// fetch_and_check, telling the source to drop a file that failed verification.
+Result<Verified> fetch_verified(FeedSource& source, Keys& keys, const ManifestEntry& entry,
+                                FileKind kind, const core::Sha256Digest* predecessor) {
+  auto r = fetch_and_check(source, keys, entry, kind, predecessor);
+  if (!r.ok() && r.error().code == Errc::malformed) source.forget(entry.name);
+  return r;
+}
+
 Result<Manifest> fetch_manifest(FeedSource& source, Keys& keys, const Sec1Key& pinned,
                                 std::optional<Sec1Key>& new_key) {
   const std::string name(kManifestName);
-  auto bytes = source.fetch(name, kMaxManifestSize);
+  auto bytes = fetch_bytes(source, name, kMaxManifestSize);
   if (!bytes.ok()) return with_file(name, bytes.error());
   auto file = parse_container(*bytes);
   if (!file.ok()) return refused(name, "format", file.error().message);
@@ -107,34 +152,18 @@ Result<Manifest> fetch_manifest(FeedSource& source, Keys& keys, const Sec1Key& p
 
 }  // namespace
 
-Result<std::vector<std::uint8_t>> DirectoryFeedSource::fetch(std::string_view name,
-                                                             std::size_t max_size) {
+Result<std::string> DirectoryFeedSource::fetch(std::string_view name, std::uint64_t max_size) {
   std::string path = dir_ + "/" + std::string(name);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
     Errc code = errno == ENOENT ? Errc::not_found : Errc::io_error;
     return make_error(code, "missing file (" + std::string(std::strerror(errno)) + ")");
   }
-  std::vector<std::uint8_t> out;
-  std::uint8_t buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return make_error(Errc::io_error, "read failed (" + std::string(std::strerror(err)) + ")");
-    }
-    if (n == 0) break;
-    // Read one byte past max_size at most, so an overlong file shows as such.
-    out.insert(out.end(), buf, buf + n);
-    if (out.size() > max_size) {
-      ::close(fd);
-      return make_error(Errc::malformed, "size: longer than " + std::to_string(max_size));
-    }
+  if (!S_ISREG(st.st_mode)) return make_error(Errc::io_error, "not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
+    return make_error(Errc::malformed, "size: longer than " + std::to_string(max_size));
   }
-  ::close(fd);
-  return out;
+  return path;
 }
 
 Result<SyncOutcome> sync_once(FeedSource& source, store::CacheWriter& cache,

@@ -19,20 +19,26 @@ namespace gate::feed {
 inline constexpr std::string_view kManifestName = "manifest.gfd";
 inline constexpr std::size_t kMaxManifestSize = 1 << 20;
 
-// Where feed files come from.
+// Where feed files come from. Files are handed over as local files, so a snapshot of a
+// 40-million-credential feed (about 1 GB) never has to fit in memory.
 class FeedSource {
  public:
   virtual ~FeedSource() = default;
-  // The bytes of the file `name` (a manifest entry name or kManifestName). Errc::not_found when it
-  // does not exist, Errc::malformed when it is longer than `max_size`, Errc::io_error otherwise.
-  virtual Result<std::vector<std::uint8_t>> fetch(std::string_view name, std::size_t max_size) = 0;
+  // Makes the file `name` (a manifest entry name or kManifestName) available as a local file and
+  // returns its path; the file stays there until the next fetch of the same name or forget().
+  // Errc::not_found when it does not exist, Errc::malformed when it is longer than `max_size`,
+  // Errc::io_error (or the transport's error) otherwise.
+  virtual Result<std::string> fetch(std::string_view name, std::uint64_t max_size) = 0;
+  // Called when the file `name` failed verification: a source that keeps partial downloads to
+  // resume them drops this one, so the next sync fetches it afresh.
+  virtual void forget(std::string_view name) { (void)name; }
 };
 
-// Files of a local directory (a mirror, a USB stick, a test's publisher output).
+// Files of a local directory (a mirror, a USB stick, a test's publisher output), used in place.
 class DirectoryFeedSource final : public FeedSource {
  public:
   explicit DirectoryFeedSource(std::string dir) : dir_(std::move(dir)) {}
-  Result<std::vector<std::uint8_t>> fetch(std::string_view name, std::size_t max_size) override;
+  Result<std::string> fetch(std::string_view name, std::uint64_t max_size) override;
 
  private:
   std::string dir_;
