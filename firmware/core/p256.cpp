@@ -60,6 +60,14 @@ std::optional<Sha256Digest> Sha256Stream::finish() {
   return digest;
 }
 
+std::optional<Sha256Digest> Sha256Stream::digest_so_far() const {
+  if (failed_) return std::nullopt;
+  Sha256Stream copy;
+  mbedtls_sha256_clone(copy.ctx_.get(), ctx_.get());
+  copy.failed_ = false;
+  return copy.finish();
+}
+
 void P256PublicKey::Free::operator()(mbedtls_ecp_point* point) const {
   mbedtls_ecp_point_free(point);
   delete point;

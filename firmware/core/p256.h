@@ -32,6 +32,9 @@ class Sha256Stream {
   // The digest of everything given to update(); std::nullopt if mbedTLS reported a failure at any
   // point. The stream is finished afterwards: call it once.
   std::optional<Sha256Digest> finish();
+  // The digest of everything so far, leaving the stream open for more (a copy is finished), so
+  // one pass gives the digest of a prefix and of the whole.
+  std::optional<Sha256Digest> digest_so_far() const;
 
  private:
   struct Free {

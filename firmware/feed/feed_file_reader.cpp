@@ -39,8 +39,8 @@ FeedFileReader::FeedFileReader(FeedFileReader&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       size_(other.size_),
       pos_(other.pos_),
-      whole_(std::move(other.whole_)),
-      signed_(std::move(other.signed_)),
+      hash_(std::move(other.hash_)),
+      signed_digest_(other.signed_digest_),
       tail_(other.tail_) {}
 
 FeedFileReader& FeedFileReader::operator=(FeedFileReader&& other) noexcept {
@@ -49,8 +49,8 @@ FeedFileReader& FeedFileReader::operator=(FeedFileReader&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     size_ = other.size_;
     pos_ = other.pos_;
-    whole_ = std::move(other.whole_);
-    signed_ = std::move(other.signed_);
+    hash_ = std::move(other.hash_);
+    signed_digest_ = other.signed_digest_;
     tail_ = other.tail_;
   }
   return *this;
@@ -70,13 +70,14 @@ Result<std::size_t> FeedFileReader::read(std::span<std::uint8_t> out) {
   if (n < 0) return system_error(Errc::io_error, "read failed");
   if (n == 0) return make_error(Errc::malformed, "size: the file shrank while being read");
   auto got = out.first(static_cast<std::size_t>(n));
-  whole_.update(got);
   // Bytes below size - 64 are signed; the last 64 are the signature.
   const std::uint64_t sig_at = size_ >= tail_.size() ? size_ - tail_.size() : 0;
   std::size_t signed_n =
       pos_ < sig_at ? static_cast<std::size_t>(std::min<std::uint64_t>(got.size(), sig_at - pos_))
                     : 0;
-  signed_.update(got.first(signed_n));
+  hash_.update(got.first(signed_n));
+  if (pos_ + signed_n == sig_at && !signed_digest_) signed_digest_ = hash_.digest_so_far();
+  hash_.update(got.subspan(signed_n));
   for (std::size_t i = signed_n; i < got.size(); ++i) {
     tail_[static_cast<std::size_t>(pos_ + i - sig_at)] = got[i];
   }
@@ -92,17 +93,17 @@ Status FeedFileReader::read_to_end() {
 
 void FeedFileReader::rewind() {
   pos_ = 0;
-  whole_ = core::Sha256Stream();
-  signed_ = core::Sha256Stream();
+  hash_ = core::Sha256Stream();
+  signed_digest_.reset();
   tail_ = {};
 }
 
 Result<FeedFileReader::Digests> FeedFileReader::digests() {
   if (pos_ != size_) return make_error(Errc::io_error, "digests asked before the end of the file");
-  auto whole = whole_.finish();
-  auto signed_part = signed_.finish();
-  if (!whole || !signed_part) return make_error(Errc::io_error, "SHA-256 failed");
-  return Digests{*whole, *signed_part, tail_};
+  if (size_ < tail_.size() && !signed_digest_) signed_digest_ = core::Sha256Stream().finish();
+  auto whole = hash_.finish();
+  if (!whole || !signed_digest_) return make_error(Errc::io_error, "SHA-256 failed");
+  return Digests{*whole, *signed_digest_, tail_};
 }
 
 }  // namespace gate::feed

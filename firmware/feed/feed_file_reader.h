@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -49,8 +50,8 @@ class FeedFileReader final : public ByteSource {
   int fd_ = -1;
   std::uint64_t size_ = 0;
   std::uint64_t pos_ = 0;
-  core::Sha256Stream whole_;
-  core::Sha256Stream signed_;
+  core::Sha256Stream hash_;  // one pass: the signed part's digest is taken on the way
+  std::optional<core::Sha256Digest> signed_digest_;
   Signature tail_{};
 };
 

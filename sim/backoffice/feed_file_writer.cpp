@@ -37,8 +37,7 @@ FeedFileWriter::FeedFileWriter(FeedFileWriter&& o) noexcept
       path_(std::move(o.path_)),
       buf_(std::move(o.buf_)),
       size_(o.size_),
-      whole_(std::move(o.whole_)),
-      signed_(std::move(o.signed_)),
+      hash_(std::move(o.hash_)),
       signed_done_(o.signed_done_),
       committed_(std::exchange(o.committed_, true)) {}
 
@@ -49,8 +48,7 @@ FeedFileWriter::~FeedFileWriter() {
 
 Status FeedFileWriter::write(std::span<const std::uint8_t> bytes) {
   if (committed_ || fd_ < 0) return make_error(Errc::invalid_argument, "feed file already closed");
-  whole_.update(bytes);
-  if (!signed_done_) signed_.update(bytes);
+  hash_.update(bytes);
   size_ += bytes.size();
   if (buf_.size() + bytes.size() > kBufferSize) GATE_TRY(flush());
   if (bytes.size() >= kBufferSize) {
@@ -75,7 +73,7 @@ Status FeedFileWriter::flush() {
 
 Status FeedFileWriter::sign(const sim::P256KeyPair& key, sim::CtrDrbg& rng) {
   if (signed_done_) return make_error(Errc::invalid_argument, "feed file already signed");
-  auto digest = signed_.finish();
+  auto digest = hash_.digest_so_far();
   if (!digest) return make_error(Errc::io_error, "SHA-256 failed");
   GATE_TRY_ASSIGN(sim::RawSignature sig, key.sign_digest(*digest, rng));
   signed_done_ = true;
@@ -88,7 +86,7 @@ Result<FeedFileWriter::Committed> FeedFileWriter::commit() {
   if (::fsync(fd_) != 0) return io(tmp_);
   int fd = std::exchange(fd_, -1);
   if (::close(fd) != 0) return io(tmp_);
-  auto digest = whole_.finish();
+  auto digest = hash_.finish();
   if (!digest) return make_error(Errc::io_error, "SHA-256 failed");
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) return io(path_);
   committed_ = true;

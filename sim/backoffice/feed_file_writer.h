@@ -45,8 +45,7 @@ class FeedFileWriter {
   std::string dir_, tmp_, path_;
   std::vector<std::uint8_t> buf_;
   std::uint64_t size_ = 0;
-  core::Sha256Stream whole_;
-  core::Sha256Stream signed_;
+  core::Sha256Stream hash_;
   bool signed_done_ = false;
   bool committed_ = false;
 };

@@ -7,6 +7,7 @@
 // (f) prints the peak RSS. A program that prints numbers, never a pass/fail test.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -154,7 +155,7 @@ Latency decide_while(control::Validator& v, std::uint64_t n, const std::atomic<b
                      std::size_t max, Instant now) {
   std::mt19937_64 rng(42);
   Latency out;
-  out.ns.reserve(max);
+  out.ns.reserve(std::min<std::size_t>(max, 1 << 20));
   while (keep_going.load(std::memory_order_relaxed) && out.ns.size() < max) {
     core::Presentation p;
     p.credential = rng() % 100 < 5 ? credential(n + rng() % n) : credential(rng() % n);
@@ -264,6 +265,8 @@ int main(int argc, char** argv) {
     double s = seconds_since(t0);
     std::printf("(d) delta of %llu changes: published in %.3f s, sync_once %.3f s, %.0f rows/s\n",
                 static_cast<unsigned long long>(m), pub_s, s, m / s);
+    std::printf("    peak RSS after publishing and syncing (before the decision runs) %.1f MiB\n",
+                peak_rss_mib());
   }
 
   // (e) decisions idle, then while a new snapshot is synced into the same cache
