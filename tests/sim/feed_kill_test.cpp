@@ -26,9 +26,9 @@ using gate::test::run_to_end;
 
 namespace {
 
-constexpr int kCredentials = 200'000;
+constexpr int kCredentials = 150'000;
 constexpr int kDeltas = 4;
-constexpr int kDeltaChanges = 20'000;
+constexpr int kDeltaChanges = 15'000;
 constexpr int kKills = 24;
 const std::string kSince = "2022-05-20T09:00:00+08:00";
 const std::string kNow = "2023-11-14T22:30:00Z";  // within TestFeed's manifest lifetime
