@@ -280,6 +280,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(n));
     (void)decide_while(validator, n, yes, 20'000, now);  // warm-up
     decide_while(validator, n, yes, 200'000, now).print("idle");
+    std::printf("    peak RSS after the idle decisions %.1f MiB\n", peak_rss_mib());
 
     req.snapshot = true;
     SyntheticState again(n, m, 3);
@@ -309,7 +310,10 @@ int main(int argc, char** argv) {
   }
 
   // (f)
-  std::printf("(f) peak RSS: %.1f MiB\n", peak_rss_mib());
+  // After (e), RSS includes the file pages CacheReader maps (PRAGMA mmap_size, up to 256 MiB):
+  // page cache the kernel can drop, not heap. The line after (d) is the publisher's and sync's.
+  std::printf("(f) peak RSS: %.1f MiB (from (e) on, with the reader's mmap of the cache file)\n",
+              peak_rss_mib());
   std::filesystem::remove_all(dir);
   return 0;
 }
