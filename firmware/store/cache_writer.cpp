@@ -105,16 +105,20 @@ class Applier {
     sqlite3_bind_int(s, 3, *media);
     sqlite3_bind_int(s, 4, binding_status_code(b.status));
     sqlite3_bind_int64(s, 5, to_db_time(b.since));
-    return run(s, "binding");
+    return run_rebound(s, "binding");
   }
   Status write(const core::HealthStatus& h) {
     GATE_TRY_ASSIGN(sqlite3_stmt * s, stmt(kUpsertHealth));
     bind_text(s, 1, h.identity);
     sqlite3_bind_int(s, 2, health_colour_code(h.colour));
     sqlite3_bind_int(s, 3, h.popup ? 1 : 0);
-    if (h.last_negative_test) sqlite3_bind_int64(s, 4, to_db_time(*h.last_negative_test));
+    if (h.last_negative_test) {
+      sqlite3_bind_int64(s, 4, to_db_time(*h.last_negative_test));
+    } else {
+      sqlite3_bind_null(s, 4);
+    }
     sqlite3_bind_int64(s, 5, to_db_time(h.as_of));
-    return run(s, "health");
+    return run_rebound(s, "health");
   }
   Status write(const core::PolicyRecord& r) {
     const core::Policy& p = r.policy;
@@ -189,6 +193,14 @@ class Applier {
   Status run(sqlite3_stmt* s, std::string_view what) {
     StmtReset reset(s);
     if (sqlite3_step(s) != SQLITE_DONE) return sqlite_error(db_, std::string("write ") += what);
+    return ok_status();
+  }
+  // For the two tables of tens of millions of rows, whose writers bind every parameter each time:
+  // a reset without clearing the bindings (sqlite3_clear_bindings per row showed in profiles).
+  Status run_rebound(sqlite3_stmt* s, std::string_view what) {
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return sqlite_error(db_, std::string("write ") += what);
     return ok_status();
   }
   Status delete_by_text(Stmt id, std::string_view key, std::string_view what) {
