@@ -317,29 +317,38 @@ struct FeedServer::State {
       c.handshaken = true;
     }
     unsigned char buf[4096];
-    for (;;) {
-      int rc = mbedtls_ssl_read(&c.ssl, buf, sizeof buf);
-      if (rc > 0) {
-        c.in.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(rc));
-        if (c.in.size() > 4 * kMaxRequestHead) break;  // enough to judge; the rest can wait
-        continue;
+    // Reads what has arrived (at most a few heads' worth at a time, the rest is read after they
+    // are answered: it may sit decrypted in mbedTLS, where poll() cannot see it), then answers
+    // every complete request head.
+    for (bool more = true; more;) {
+      more = false;
+      for (;;) {
+        int rc = mbedtls_ssl_read(&c.ssl, buf, sizeof buf);
+        if (rc > 0) {
+          c.in.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(rc));
+          if (c.in.size() > 4 * kMaxRequestHead) {
+            more = true;
+            break;
+          }
+          continue;
+        }
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ) break;
+        if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+          c.want_write = true;
+          break;
+        }
+        return false;  // closed (close_notify or EOF) or failed
       }
-      if (rc == MBEDTLS_ERR_SSL_WANT_READ) break;
-      if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
-        c.want_write = true;
-        break;
+      for (std::size_t end; (end = c.in.find("\r\n\r\n")) != std::string::npos;) {
+        if (end > kMaxRequestHead) break;
+        std::string head = c.in.substr(0, end);
+        c.in.erase(0, end + 4);
+        if (!handle(c, head)) return false;
       }
-      return false;  // closed (close_notify or EOF) or failed
-    }
-    for (std::size_t end; (end = c.in.find("\r\n\r\n")) != std::string::npos;) {
-      if (end > kMaxRequestHead) break;
-      std::string head = c.in.substr(0, end);
-      c.in.erase(0, end + 4);
-      if (!handle(c, head)) return false;
-    }
-    if (c.in.size() > kMaxRequestHead) {
-      respond_short(c, 431, "Request Header Fields Too Large", true);
-      return false;
+      if (c.in.size() > kMaxRequestHead) {
+        respond_short(c, 431, "Request Header Fields Too Large", true);
+        return false;
+      }
     }
     c.deadline = Clock::now() + (c.in.empty() ? options.idle_timeout : options.io_timeout);
     return true;
