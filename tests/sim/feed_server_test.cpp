@@ -79,7 +79,7 @@ struct Site {
 };
 
 // A bare mbedTLS client that writes raw bytes and reads until the server closes, for what
-// HttpsClient never sends (pipelined requests). Reads are bounded by a 2 s timeout.
+// HttpsClient never sends (pipelined requests). Reads and writes are bounded by 2 s timeouts.
 std::string raw_exchange(const Site& site, const std::string& request) {
   mbedtls_net_context net;
   mbedtls_ssl_context ssl;
@@ -100,6 +100,10 @@ std::string raw_exchange(const Site& site, const std::string& request) {
                                 MBEDTLS_NET_PROTO_TCP) == 0 &&
             mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                         MBEDTLS_SSL_PRESET_DEFAULT) == 0;
+  if (ok) {
+    timeval send_bound{2, 0};  // writes are bounded too
+    ok = ::setsockopt(net.fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound) == 0;
+  }
   if (ok) {
     mbedtls_ssl_conf_ca_chain(&conf, &ca, nullptr);
     mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
