@@ -167,12 +167,11 @@ Status FeedSyncer::remember_rotation(const feed::Sec1Key& new_key) {
       !rotation_signed_by(*manifest->rotation, keys_.current())) {
     return make_error(Errc::io_error, "staged manifest: not the rotation sync_once accepted");
   }
-  KeyChain next = keys_;
-  next.rotations.push_back(*manifest->rotation);
-  GATE_TRY(save_key_chain(config_.key_state_path, next));
-  std::lock_guard<std::mutex> lock(mutex_);
-  keys_ = std::move(next);
-  return ok_status();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    keys_.rotations.push_back(*manifest->rotation);  // pinned from now on, saved or not
+  }
+  return save_key_chain(config_.key_state_path, keys_);
 }
 
 Result<feed::SyncOutcome> FeedSyncer::sync(Instant now) {
@@ -186,9 +185,12 @@ Result<feed::SyncOutcome> FeedSyncer::sync(Instant now) {
   }
   if (outcome->new_pinned_key) {
     if (Status s = remember_rotation(*outcome->new_pinned_key); !s.ok()) {
-      // The cache is already good; pin the new key for this run at least.
-      std::lock_guard<std::mutex> lock(mutex_);
-      keys_.rotations.push_back(feed::KeyRotation{*outcome->new_pinned_key, {}});
+      // The cache is good already. The new key is pinned for this run when the staged manifest
+      // gave its proof; a restart pins the configured key again and needs the rotation re-served.
+      if (keys_.current() != *outcome->new_pinned_key) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        keys_.rotations.push_back(feed::KeyRotation{*outcome->new_pinned_key, {}});
+      }
       log(LogLevel::error, kTag, "feed key rotated but not persisted: " + s.error().message);
     }
   }
