@@ -142,7 +142,7 @@ std::string_view config_reference() {
          "reader_down_grace = 3s    reader down this long: out of service\n"
          "code_skew = 30s           clock allowance for ride codes\n"
          "watchdog_timeout = 10s    the loop must kick the watchdog within this\n"
-         "feed_url = https://…/     the signed feed's base URL (absent: no sync thread)\n"
+         "feed_url = URL            the signed feed's https:// base URL (absent: no sync thread)\n"
          "feed_ca = PATH            PEM CA bundle the feed server must chain to (with feed_url)\n"
          "feed_server_name = NAME   name on the server's certificate (default: the URL's host)\n"
          "feed_client_cert = PATH   PEM client certificate for mutual TLS (with feed_client_key)\n"
