@@ -224,6 +224,9 @@ Result<feed::SyncOutcome> FeedSyncer::run_once(Instant now) {
     line = "feed sync failed: " + outcome.error().message + "; will retry";
     log(LogLevel::warning, kTag, line);
   }
+  // Before the status says the sync ended, so whoever waits on the status sees the callback's
+  // effect (the runtime's "cache made" flag).
+  if (outcome.ok() && on_good_sync_) on_good_sync_(*outcome);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.last_attempt = now;
@@ -238,7 +241,6 @@ Result<feed::SyncOutcome> FeedSyncer::run_once(Instant now) {
     }
   }
   changed_.notify_all();
-  if (outcome.ok() && on_good_sync_) on_good_sync_(*outcome);
   return outcome;
 }
 

@@ -70,8 +70,9 @@ class FeedSyncer {
   FeedSyncStatus wait_for_attempts(std::uint64_t attempts, std::chrono::milliseconds bound) const;
   feed::Sec1Key pinned_key() const;
 
-  // Called on the syncing thread after each good sync, outside every lock of the syncer (e.g. to
-  // tell the decision loop a cache now exists). Set it before start().
+  // Called on the syncing thread after each good sync, outside every lock of the syncer and
+  // before status() counts the sync (e.g. to tell the decision loop a cache now exists). Set it
+  // before start().
   void set_on_good_sync(std::function<void(const feed::SyncOutcome&)> callback) {
     on_good_sync_ = std::move(callback);
   }
