@@ -62,7 +62,8 @@ class FeedSyncer {
   // The wait between syncs ends early only for stop().
   void start();
   // Ends the thread promptly: the wait is woken and a download in progress is interrupted (the
-  // partial file stays, to be resumed). Idempotent. Not while another thread is in run_once().
+  // partial file stays, to be resumed). Idempotent. Call it while no thread but the syncer's own
+  // is in run_once() (a caller's direct run_once would lose the interrupt when the thread ends).
   void stop();
 
   FeedSyncStatus status() const;
