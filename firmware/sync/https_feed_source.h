@@ -24,6 +24,9 @@ class HttpsFeedSource final : public feed::FeedSource {
   // Deletes every file in the staging directory: after a good sync, nothing there is needed.
   Status clear();
 
+  // Where the file `name` is staged (fetch() returns the same path).
+  std::string path_of(std::string_view name) const { return dir_ + "/" + std::string(name); }
+
  private:
   HttpsClient& client_;
   std::string dir_;
