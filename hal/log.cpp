@@ -1,6 +1,7 @@
 #include "hal/log.h"
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 namespace gate {
@@ -9,6 +10,11 @@ namespace {
 LogSink& sink() {
   static LogSink s;
   return s;
+}
+
+std::mutex& sink_mutex() {
+  static std::mutex m;
+  return m;
 }
 
 const char* level_name(LogLevel level) {
@@ -28,10 +34,12 @@ const char* level_name(LogLevel level) {
 }  // namespace
 
 void set_log_sink(LogSink s) {
+  std::lock_guard<std::mutex> lock(sink_mutex());
   sink() = std::move(s);
 }
 
 void log(LogLevel level, std::string_view tag, std::string_view message) {
+  std::lock_guard<std::mutex> lock(sink_mutex());
   if (sink()) {
     sink()(level, tag, message);
     return;

@@ -12,8 +12,9 @@ enum class LogLevel { debug, info, warning, error };
 
 using LogSink = std::function<void(LogLevel, std::string_view tag, std::string_view message)>;
 
-// Replaces the sink (nullptr restores the stderr default). Not thread-safe against concurrent
-// log().
+// Replaces the sink (nullptr restores the stderr default). Thread-safe: log() and set_log_sink()
+// take one mutex, so lines from the decision loop and the feed sync thread never interleave and a
+// sink is never replaced while it runs. A sink must not call log() itself.
 void set_log_sink(LogSink sink);
 void log(LogLevel level, std::string_view tag, std::string_view message);
 

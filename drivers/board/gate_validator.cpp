@@ -106,7 +106,7 @@ int run(const gate::app::Config& config) {
   if (notifier.ok()) (void)notifier->notify("READY=1");
   signalfd_siginfo info;
   while (::read(stop.get(), &info, sizeof info) != sizeof info) {
-    gate::Status s = (*runtime)->loop().run_once();
+    gate::Status s = (*runtime)->run_once();
     if (!s.ok()) gate::log(gate::LogLevel::error, "board", s.error().message);
   }
   if (notifier.ok()) (void)notifier->notify("STOPPING=1");

@@ -29,6 +29,14 @@ Setter duration_setter(Duration control::LoopConfig::*field) {
   };
 }
 
+Setter string_setter(std::string FeedConfig::*field) {
+  return [field](Config& c, std::string_view v) -> Status {
+    if (v.empty()) return make_error(Errc::invalid_argument, "empty value");
+    c.feed.*field = v;
+    return ok_status();
+  };
+}
+
 Setter timing_setter(Duration control::GateTimings::*field) {
   return [field](Config& c, std::string_view v) -> Status {
     GATE_TRY_ASSIGN(Duration d, parse_duration(v));
@@ -85,6 +93,30 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          c.code_skew = std::chrono::duration_cast<std::chrono::seconds>(d);
          return ok_status();
        }},
+      {"feed_url",
+       [](Config& c, std::string_view v) -> Status {
+         if (v.substr(0, 8) != "https://" || v.size() <= 8) {
+           return make_error(Errc::invalid_argument, "expected an https:// URL");
+         }
+         c.feed.url = v;
+         return ok_status();
+       }},
+      {"feed_ca", string_setter(&FeedConfig::ca_file)},
+      {"feed_server_name", string_setter(&FeedConfig::server_name)},
+      {"feed_client_cert", string_setter(&FeedConfig::client_cert_file)},
+      {"feed_client_key", string_setter(&FeedConfig::client_key_file)},
+      {"feed_key", string_setter(&FeedConfig::key_file)},
+      {"feed_staging", string_setter(&FeedConfig::staging_dir)},
+      {"feed_key_state", string_setter(&FeedConfig::key_state_path)},
+      {"feed_interval",
+       [](Config& c, std::string_view v) -> Status {
+         GATE_TRY_ASSIGN(Duration d, parse_duration(v));
+         if (d < std::chrono::seconds(1)) {
+           return make_error(Errc::invalid_argument, "at least 1s");
+         }
+         c.feed.interval = d;
+         return ok_status();
+       }},
       {"watchdog_timeout",
        [](Config& c, std::string_view v) -> Status {
          GATE_TRY_ASSIGN(c.watchdog_timeout, parse_duration(v));
@@ -109,7 +141,16 @@ std::string_view config_reference() {
          "hold_off = 1500ms         the same credential again within this is ignored\n"
          "reader_down_grace = 3s    reader down this long: out of service\n"
          "code_skew = 30s           clock allowance for ride codes\n"
-         "watchdog_timeout = 10s    the loop must kick the watchdog within this\n";
+         "watchdog_timeout = 10s    the loop must kick the watchdog within this\n"
+         "feed_url = URL            the signed feed's https:// base URL (absent: no sync thread)\n"
+         "feed_ca = PATH            PEM CA bundle the feed server must chain to (with feed_url)\n"
+         "feed_server_name = NAME   name on the server's certificate (default: the URL's host)\n"
+         "feed_client_cert = PATH   PEM client certificate for mutual TLS (with feed_client_key)\n"
+         "feed_client_key = PATH    its PEM private key\n"
+         "feed_key = PATH           the operator's feed public key, PEM (with feed_url)\n"
+         "feed_interval = 5min      time between syncs\n"
+         "feed_staging = DIR        downloads in progress (default: the cache path + .feed/)\n"
+         "feed_key_state = PATH     the feed key rotations (default: the cache path + .feed-key)\n";
 }
 
 Result<Duration> parse_duration(std::string_view text) {
@@ -160,16 +201,42 @@ Status set_config_value(Config& config, std::string_view key, std::string_view v
   return ok_status();
 }
 
+std::string feed_staging_dir(const Config& config) {
+  return config.feed.staging_dir.empty() ? config.cache_path + ".feed/" : config.feed.staging_dir;
+}
+
+std::string feed_key_state_path(const Config& config) {
+  return config.feed.key_state_path.empty() ? config.cache_path + ".feed-key"
+                                            : config.feed.key_state_path;
+}
+
+namespace {
+
+// The feed keys that only make sense together; errors name the key at fault.
+Status validate_feed(const FeedConfig& feed) {
+  if (feed.client_cert_file.empty() != feed.client_key_file.empty()) {
+    return feed.client_cert_file.empty() ? bad("feed_client_key", "needs feed_client_cert")
+                                         : bad("feed_client_cert", "needs feed_client_key");
+  }
+  if (feed.url.empty()) return ok_status();
+  if (feed.ca_file.empty()) return bad("feed_url", "needs feed_ca (the server's CA bundle)");
+  if (feed.key_file.empty()) return bad("feed_url", "needs feed_key (the feed's public key)");
+  return ok_status();
+}
+
+}  // namespace
+
 Status validate_config(const Config& config) {
   if (config.gate.line.empty()) return bad("gate", "missing");
   if (config.cache_path.empty()) return bad("cache", "missing");
   if (config.journal_path.empty()) return bad("journal", "missing");
-  return ok_status();
+  return validate_feed(config.feed);
 }
 
 Result<Config> parse_config(std::istream& in, bool require_paths) {
   Config config;
   bool has_gate = false;
+  std::map<std::string, std::size_t, std::less<>> key_lines;  // where each key was last set
   std::string raw;
   for (std::size_t line_no = 1; std::getline(in, raw); ++line_no) {
     std::string_view line = trim(raw);
@@ -186,6 +253,16 @@ Result<Config> parse_config(std::istream& in, bool require_paths) {
                         "line " + std::to_string(line_no) + ": " + s.error().message);
     }
     has_gate = has_gate || key == "gate";
+    key_lines[std::string(key)] = line_no;
+  }
+  if (Status s = validate_feed(config.feed); !s.ok()) {
+    // Named by the line of the key at fault (feed_url, feed_client_cert or feed_client_key).
+    const std::string& m = s.error().message;
+    auto at = key_lines.find(std::string_view(m).substr(0, m.find(':')));
+    if (at != key_lines.end()) {
+      return make_error(Errc::invalid_argument, "line " + std::to_string(at->second) + ": " + m);
+    }
+    return s.error();
   }
   if (require_paths) GATE_TRY(validate_config(config));
   if (!has_gate && require_paths) return bad("gate", "missing");

@@ -14,6 +14,20 @@
 
 namespace gate::app {
 
+// The signed feed the gate syncs its cache from (over HTTPS, on a thread of its own). `url` empty:
+// no sync thread (a cache built some other way, e.g. `gate-sim cache-build`).
+struct FeedConfig {
+  std::string url;               // feed_url = https://feed.example.net/line1/
+  std::string ca_file;           // feed_ca = PEM bundle the server must chain to
+  std::string server_name;       // feed_server_name = name on its certificate (default: URL host)
+  std::string client_cert_file;  // feed_client_cert / feed_client_key: mutual TLS (both or none)
+  std::string client_key_file;
+  std::string key_file;                         // feed_key = the operator's feed public key (PEM)
+  Duration interval = std::chrono::minutes(5);  // feed_interval
+  std::string staging_dir;                      // feed_staging; empty: cache path + ".feed/"
+  std::string key_state_path;                   // feed_key_state; empty: cache path + ".feed-key"
+};
+
 struct Config {
   core::GateContext gate;              // gate = L1:S07:G03:entry   (required)
   std::string cache_path;              // cache = /var/lib/gate/cache.db (required)
@@ -23,7 +37,12 @@ struct Config {
   Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
   std::string reader = "direct";   // reader = direct | pn532 | libnfc connstring
   std::string scanner = "direct";  // scanner = direct | serial | none | serial device path
+  FeedConfig feed;
 };
+
+// feed_staging and feed_key_state with their defaults applied (next to the cache).
+std::string feed_staging_dir(const Config& config);
+std::string feed_key_state_path(const Config& config);
 
 // Keys and their meaning, for --help and the README.
 std::string_view config_reference();

@@ -1,5 +1,6 @@
 #include "firmware/app/gate_runtime.h"
 
+#include "firmware/sync/feed_key.h"
 #include "hal/log.h"
 
 namespace gate::app {
@@ -34,7 +35,62 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   rt->loop_ = std::make_unique<control::MainLoop>(devices, *rt->validator_, *rt->journal_,
                                                   config.gate, loop_config, std::move(observer));
   GATE_TRY(rt->loop_->start());
+  rt->cache_path_ = config.cache_path;
+  if (!config.feed.url.empty()) rt->start_syncer(config, devices.clock);
   return rt;
+}
+
+GateRuntime::~GateRuntime() {
+  if (syncer_) syncer_->stop();
+}
+
+// A sync that cannot be set up (an unreadable CA or key file) is logged and leaves the gate
+// deciding on the cache it has: `--check-config` names such problems before a gate runs.
+void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
+  auto key = sync::load_feed_public_key(config.feed.key_file);
+  if (!key.ok()) {
+    log(LogLevel::error, "app", "feed sync disabled: " + key.error().message);
+    return;
+  }
+  sync::FeedSyncerConfig sc;
+  sc.https.base_url = config.feed.url;
+  sc.https.ca_file = config.feed.ca_file;
+  sc.https.server_name = config.feed.server_name;
+  sc.https.client_cert_file = config.feed.client_cert_file;
+  sc.https.client_key_file = config.feed.client_key_file;
+  sc.https.max_body_bytes = 4ull << 30;  // a 40-million-credential snapshot is about 1.1 GB
+  sc.cache_path = config.cache_path;
+  sc.staging_dir = feed_staging_dir(config);
+  sc.key_state_path = feed_key_state_path(config);
+  sc.configured_key = *key;
+  sc.interval = config.feed.interval;
+  auto syncer = sync::FeedSyncer::create(std::move(sc), clock);
+  if (!syncer.ok()) {
+    log(LogLevel::error, "app", "feed sync disabled: " + syncer.error().message);
+    return;
+  }
+  syncer_ = std::move(*syncer);
+  if (!cache_) {
+    syncer_->set_on_good_sync([this](const feed::SyncOutcome&) { cache_made_ = true; });
+  }
+  syncer_->start();
+}
+
+void GateRuntime::adopt_new_cache() {
+  cache_made_ = false;
+  auto cache = store::CacheReader::open(cache_path_);
+  if (!cache.ok()) {
+    log(LogLevel::error, "app", "synced cache unusable: " + cache.error().message);
+    return;
+  }
+  cache_.emplace(std::move(*cache));
+  validator_->attach_cache(&*cache_);
+  log(LogLevel::info, "app", "cache synced, gate back in service");
+}
+
+Status GateRuntime::run_once() {
+  if (!cache_ && cache_made_.load()) adopt_new_cache();
+  return loop_->run_once();
 }
 
 }  // namespace gate::app

@@ -1,9 +1,11 @@
 // GateRuntime: the firmware half of a composition root, shared by the board program and the
 // simulator. Given the devices a root picked, it opens the journal and the cache, rebuilds the
 // anti-passback memory from the journal and starts the main loop. The roots differ only in their
-// devices and in how they drive run_once().
+// devices and in how they drive run_once(). With `feed_url` set it also runs the feed syncer on a
+// thread of its own; the loop never waits for it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -14,6 +16,7 @@
 #include "firmware/store/durable_replay_guard.h"
 #include "firmware/store/journal.h"
 #include "firmware/store/passback_memory.h"
+#include "firmware/sync/feed_syncer.h"
 #include "hal/result.h"
 
 namespace gate::app {
@@ -29,11 +32,24 @@ class GateRuntime {
                                                     control::LoopConfig loop_config, Instant now,
                                                     control::EntryObserver observer = {});
 
+  ~GateRuntime();  // stops the feed syncer first
+  GateRuntime(const GateRuntime&) = delete;
+  GateRuntime& operator=(const GateRuntime&) = delete;
+
+  // One loop iteration, on the loop thread. When the gate started without a usable cache and the
+  // syncer has since made one, it is opened here first (on this thread: the reader's connection
+  // belongs to it) and given to the validator, so the gate returns to service without a restart.
+  Status run_once();
+
   control::MainLoop& loop() { return *loop_; }
   bool cache_usable() const { return cache_.has_value(); }
+  // The feed syncer, or null without feed_url (or when it could not be set up: logged).
+  sync::FeedSyncer* syncer() { return syncer_.get(); }
 
  private:
   GateRuntime() = default;
+  void start_syncer(const Config& config, const hal::Clock& clock);
+  void adopt_new_cache();
 
   std::optional<store::CacheReader> cache_;
   std::optional<store::Journal> journal_;
@@ -41,6 +57,9 @@ class GateRuntime {
   store::PassbackMemory passback_;
   std::unique_ptr<control::Validator> validator_;
   std::unique_ptr<control::MainLoop> loop_;
+  std::string cache_path_;
+  std::atomic<bool> cache_made_{false};       // set by the sync thread, read by the loop thread
+  std::unique_ptr<sync::FeedSyncer> syncer_;  // last: destroyed (stopped) first
 };
 
 }  // namespace gate::app

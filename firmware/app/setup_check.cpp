@@ -11,6 +11,8 @@
 #include "firmware/store/cache.h"
 #include "firmware/store/journal.h"
 #include "firmware/store/sqlite.h"
+#include "firmware/sync/feed_key.h"
+#include "firmware/sync/https_client.h"
 
 namespace gate::app {
 namespace {
@@ -100,6 +102,44 @@ void check_journal(const Config& config, SetupReport& report) {
   }
 }
 
+// The feed: the CA (and client certificate) files load, the feed key parses, the key state (if
+// any) leads from it. Nothing is fetched: a check works offline.
+void check_feed(const Config& config, SetupReport& report) {
+  if (config.feed.url.empty()) {
+    report.found.push_back("feed: no feed_url, the cache is not synced by this gate");
+    return;
+  }
+  sync::HttpsClientConfig https;
+  https.base_url = config.feed.url;
+  https.ca_file = config.feed.ca_file;
+  https.server_name = config.feed.server_name;
+  https.client_cert_file = config.feed.client_cert_file;
+  https.client_key_file = config.feed.client_key_file;
+  auto client = sync::HttpsClient::create(https);
+  if (!client.ok()) {
+    report.problems.push_back("feed: " + client.error().message);
+  } else {
+    report.found.push_back("feed: " + config.feed.url + ", CA " + config.feed.ca_file +
+                           (config.feed.client_cert_file.empty()
+                                ? ""
+                                : ", client certificate " + config.feed.client_cert_file));
+  }
+  auto key = sync::load_feed_public_key(config.feed.key_file);
+  if (!key.ok()) {
+    report.problems.push_back("feed: " + key.error().message);
+    return;
+  }
+  report.found.push_back("feed: key " + config.feed.key_file + " (P-256)");
+  auto chain = sync::load_key_chain(feed_key_state_path(config), *key);
+  if (!chain.ok()) {
+    report.problems.push_back("feed: " + chain.error().message +
+                              " (the gate pins the configured key)");
+  } else if (!chain->rotations.empty()) {
+    report.found.push_back("feed: key rotated " + std::to_string(chain->rotations.size()) +
+                           " time(s) since the configured one");
+  }
+}
+
 }  // namespace
 
 SetupReport check_setup(const Config& config, Instant now) {
@@ -108,6 +148,7 @@ SetupReport check_setup(const Config& config, Instant now) {
                          std::string(core::direction_name(config.gate.direction)));
   check_cache(config, now, report);
   check_journal(config, report);
+  check_feed(config, report);
   return report;
 }
 

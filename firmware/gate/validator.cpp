@@ -14,6 +14,7 @@ constexpr std::string_view kTag = "validator";
 class Validator::CacheKeys final : public core::IssuerKeySource {
  public:
   explicit CacheKeys(store::CacheReader* cache) : cache_(cache) {}
+  void attach(store::CacheReader* cache) { cache_ = cache; }
   std::optional<core::IssuerKey> find_issuer_key(std::uint16_t issuer_id,
                                                  std::uint8_t key_id) override {
     if (!cache_) return std::nullopt;
@@ -40,6 +41,13 @@ Validator::Validator(core::GateContext gate, store::CacheReader* cache,
       keys_(std::make_unique<CacheKeys>(cache)) {}
 
 Validator::~Validator() = default;
+
+void Validator::attach_cache(store::CacheReader* cache) {
+  if (cache_) return;
+  cache_ = cache;
+  keys_->attach(cache);
+  cache_error_logged_ = false;
+}
 
 core::Policy Validator::policy_now(Instant now) {
   if (!cache_) return core::Policy{};

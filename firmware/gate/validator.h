@@ -44,6 +44,11 @@ class Validator {
 
   bool cache_usable() const { return cache_ != nullptr; }
 
+  // Gives a validator that started without a usable cache the one that now exists (the first good
+  // feed sync made it), so the gate returns to service without a restart. Only on the thread that
+  // calls decide(); a cache already attached is kept (a null or second cache is ignored).
+  void attach_cache(store::CacheReader* cache);
+
  private:
   class CacheKeys;
   core::GateContext gate_;

@@ -1,6 +1,11 @@
 #include "firmware/sync/https_client.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "hal/log.h"
 
@@ -26,13 +31,36 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(HttpsClientConfig confi
   }
   GATE_TRY_ASSIGN(auto creds, load_tls_credentials(config.ca_file, config.client_cert_file,
                                                    config.client_key_file));
-  return std::unique_ptr<HttpsClient>(
+  std::unique_ptr<HttpsClient> client(
       new HttpsClient(std::move(config), std::move(url), std::move(creds)));
+  client->interrupt_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (client->interrupt_fd_ < 0) {
+    return make_error(Errc::io_error, std::string("https: eventfd: ") + std::strerror(errno));
+  }
+  return client;
 }
 
 HttpsClient::HttpsClient(HttpsClientConfig config, HttpsUrl url,
                          std::shared_ptr<TlsCredentials> creds)
     : config_(std::move(config)), url_(std::move(url)), credentials_(std::move(creds)) {}
+
+HttpsClient::~HttpsClient() {
+  stream_.reset();
+  if (interrupt_fd_ >= 0) ::close(interrupt_fd_);
+}
+
+void HttpsClient::interrupt() {
+  interrupted_ = true;
+  const std::uint64_t one = 1;
+  // Cannot fail short of a counter overflow; the flag alone still stops a flowing body.
+  [[maybe_unused]] const ssize_t n = ::write(interrupt_fd_, &one, sizeof one);
+}
+
+void HttpsClient::clear_interrupt() {
+  std::uint64_t count = 0;
+  [[maybe_unused]] const ssize_t n = ::read(interrupt_fd_, &count, sizeof count);
+  interrupted_ = false;
+}
 
 SteadyTime HttpsClient::step_deadline(std::chrono::milliseconds step,
                                       SteadyTime request_deadline) const {
@@ -61,16 +89,19 @@ Result<ResponseHead> HttpsClient::exchange(std::string_view path,
   const SteadyTime deadline = std::chrono::steady_clock::now() + config_.request_timeout;
   auto target = join_path(url_.path, path);
   if (!target) return target.error();
+  if (interrupted_) return make_error(Errc::io_error, "https: interrupted");
   bool retry_on_new = false;
   auto result = attempt(*target, range_start, deadline, sink, retry_on_new);
-  if (!result && retry_on_new) {
+  if (!result && retry_on_new && !interrupted_) {
     // The server closed the kept-alive connection as the request went out: once more, afresh.
     result = attempt(*target, range_start, deadline, sink, retry_on_new);
   }
   if (!result) {
     stream_.reset();
     received_.clear();
-    log(LogLevel::warning, kTag, "GET " + *target + ": " + result.error().message);
+    if (config_.log_failures) {
+      log(LogLevel::warning, kTag, "GET " + *target + ": " + result.error().message);
+    }
   }
   return result;
 }
@@ -83,7 +114,7 @@ Result<ResponseHead> HttpsClient::attempt(const std::string& target,
   const bool reused = stream_ != nullptr;
   if (!stream_) {
     received_.clear();
-    TlsEndpoint endpoint{url_.host, url_.port, config_.server_name};
+    TlsEndpoint endpoint{url_.host, url_.port, config_.server_name, interrupt_fd_};
     GATE_TRY_ASSIGN(stream_, TlsStream::open(credentials_, endpoint,
                                              step_deadline(config_.connect_timeout, deadline),
                                              step_deadline(config_.handshake_timeout, deadline)));
@@ -165,6 +196,10 @@ Status HttpsClient::read_body(const ResponseHead& head, SteadyTime deadline, Bod
   std::uint64_t done = 0;
   unsigned char chunk[kReadChunk];
   while (done < expected) {
+    if (interrupted_) {
+      return make_error(Errc::io_error, "https: interrupted after " + std::to_string(done) +
+                                            " of " + std::to_string(expected) + " bytes");
+    }
     const std::uint8_t* data = chunk;
     std::size_t size = 0;
     if (!received_.empty()) {

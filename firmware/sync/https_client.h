@@ -3,6 +3,7 @@
 // `Range: bytes=N-` resumption, and a bound on every wait and on the body size.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,9 @@ struct HttpsClientConfig {
   std::chrono::milliseconds io_timeout{15'000};         // each write or read (idle)
   std::chrono::milliseconds request_timeout{300'000};   // a whole request, connect to last byte
   std::uint64_t max_body_bytes = 256ull << 20;
+  // Log each failed request (warning, tag "sync"). A caller that logs the outcome of its whole
+  // operation itself (the feed syncer: one line per failed sync) turns this off.
+  bool log_failures = true;
 };
 
 struct HttpResponse {
@@ -60,6 +64,17 @@ class HttpsClient {
   // TLS connections opened so far (keep-alive reuses one for consecutive requests).
   std::uint64_t connections_opened() const { return connections_opened_; }
 
+  // From any thread: the request in progress (and every later one, until clear_interrupt()) fails
+  // at once with "interrupted", whether it waits on the network or data is flowing. A download
+  // keeps what it wrote, so it resumes later. For shutdown.
+  void interrupt();
+  // Lets requests run again after interrupt(). Call it from the thread that makes requests.
+  void clear_interrupt();
+
+  ~HttpsClient();
+  HttpsClient(const HttpsClient&) = delete;
+  HttpsClient& operator=(const HttpsClient&) = delete;
+
  private:
   // What a request does with the response: `on_head` once, then `on_body` for each piece.
   struct BodySink {
@@ -82,6 +97,8 @@ class HttpsClient {
   std::string received_;  // bytes read past the current head
   std::uint64_t connections_opened_ = 0;
   bool closed_before_response_ = false;  // set by read_head: the server closed without a byte
+  int interrupt_fd_ = -1;                // eventfd, readable while interrupted
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace gate::sync

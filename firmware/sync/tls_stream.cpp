@@ -57,16 +57,21 @@ std::string mbedtls_text(int code) {
   }() + ")";
 }
 
-// Waits until `fd` is ready for `events` or `deadline` passes; false on timeout.
-bool wait_ready(int fd, short events, SteadyTime deadline) {
+enum class Wait { ready, timed_out, interrupted };
+
+// Waits until `fd` is ready for `events`, `deadline` passes, or `interrupt_fd` (when >= 0)
+// becomes readable.
+Wait wait_ready(int fd, short events, SteadyTime deadline, int interrupt_fd) {
   while (true) {
     const auto left =
         std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{fd, events, 0};
-    const int n = ::poll(&pfd, 1, left.count() > 0 ? static_cast<int>(left.count()) : 0);
-    if (n > 0) return true;
-    if (n == 0) return false;
-    if (errno != EINTR) return true;  // let the following send/recv report the error
+    pollfd pfd[2] = {{fd, events, 0}, {interrupt_fd, POLLIN, 0}};
+    const int n = ::poll(pfd, interrupt_fd >= 0 ? 2 : 1,
+                         left.count() > 0 ? static_cast<int>(left.count()) : 0);
+    if (n > 0 && interrupt_fd >= 0 && (pfd[1].revents & POLLIN)) return Wait::interrupted;
+    if (n > 0) return Wait::ready;
+    if (n == 0) return Wait::timed_out;
+    if (errno != EINTR) return Wait::ready;  // let the following send/recv report the error
   }
 }
 
@@ -81,6 +86,8 @@ struct TlsStream::State {
   std::shared_ptr<TlsCredentials> credentials;
   mbedtls_ssl_context ssl;
   int fd = -1;
+  int interrupt_fd = -1;
+  bool interrupted = false;  // a wait ended by the interrupt fd
   SteadyTime deadline;
   int sys_errno = 0;
 };
@@ -94,7 +101,9 @@ int bio_send(void* ctx, const unsigned char* data, std::size_t size) {
     if (n >= 0) return static_cast<int>(n);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_ready(s->fd, POLLOUT, s->deadline)) return MBEDTLS_ERR_SSL_TIMEOUT;
+      const Wait w = wait_ready(s->fd, POLLOUT, s->deadline, s->interrupt_fd);
+      if (w == Wait::interrupted) s->interrupted = true;
+      if (w != Wait::ready) return MBEDTLS_ERR_SSL_TIMEOUT;
       continue;
     }
     s->sys_errno = errno;
@@ -110,7 +119,9 @@ int bio_recv(void* ctx, unsigned char* data, std::size_t size) {
     if (n >= 0) return static_cast<int>(n);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait_ready(s->fd, POLLIN, s->deadline)) return MBEDTLS_ERR_SSL_TIMEOUT;
+      const Wait w = wait_ready(s->fd, POLLIN, s->deadline, s->interrupt_fd);
+      if (w == Wait::interrupted) s->interrupted = true;
+      if (w != Wait::ready) return MBEDTLS_ERR_SSL_TIMEOUT;
       continue;
     }
     s->sys_errno = errno;
@@ -139,9 +150,12 @@ Result<int> tcp_connect(const TlsEndpoint& endpoint, SteadyTime deadline) {
     if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
       err = errno;
       if (err == EINPROGRESS) {
-        if (!wait_ready(fd, POLLOUT, deadline)) {
+        const Wait w = wait_ready(fd, POLLOUT, deadline, endpoint.interrupt_fd);
+        if (w != Wait::ready) {
           ::close(fd);
-          last = make_error(Errc::timeout, "tls: connect " + where + " timed out");
+          last = w == Wait::interrupted
+                     ? make_error(Errc::io_error, "tls: connect " + where + " interrupted")
+                     : make_error(Errc::timeout, "tls: connect " + where + " timed out");
           break;
         }
         socklen_t len = sizeof err;
@@ -204,6 +218,7 @@ TlsStream::TlsStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
 TlsStream::~TlsStream() {
   // Best effort and without waiting: the socket is closed right after.
   state_->deadline = std::chrono::steady_clock::now();
+  state_->interrupt_fd = -1;
   mbedtls_ssl_close_notify(&state_->ssl);
 }
 
@@ -214,6 +229,7 @@ Result<std::unique_ptr<TlsStream>> TlsStream::open(std::shared_ptr<TlsCredential
   const std::string where = endpoint.host + ":" + std::to_string(endpoint.port);
   auto state = std::make_unique<State>();
   state->credentials = std::move(credentials);
+  state->interrupt_fd = endpoint.interrupt_fd;
   GATE_TRY_ASSIGN(state->fd, tcp_connect(endpoint, connect_deadline));
   int rc = mbedtls_ssl_setup(&state->ssl, &state->credentials->conf);
   if (rc == 0) rc = mbedtls_ssl_set_hostname(&state->ssl, endpoint.server_name.c_str());
@@ -222,6 +238,7 @@ Result<std::unique_ptr<TlsStream>> TlsStream::open(std::shared_ptr<TlsCredential
   state->deadline = handshake_deadline;
   rc = mbedtls_ssl_handshake(&state->ssl);
   if (rc == 0) return std::unique_ptr<TlsStream>(new TlsStream(std::move(state)));
+  if (state->interrupted) return make_error(Errc::io_error, "tls: handshake interrupted");
   if (rc == MBEDTLS_ERR_SSL_TIMEOUT) {
     return make_error(Errc::timeout, "tls: handshake with " + where + " timed out");
   }
@@ -246,6 +263,7 @@ Status TlsStream::write_all(const std::string& data, SteadyTime deadline) {
     const int rc =
         mbedtls_ssl_write(&state_->ssl, reinterpret_cast<const unsigned char*>(data.data()) + done,
                           data.size() - done);
+    if (state_->interrupted) return make_error(Errc::io_error, "tls: write interrupted");
     if (rc == MBEDTLS_ERR_SSL_TIMEOUT) return make_error(Errc::timeout, "tls: write timed out");
     if (rc < 0) return make_error(Errc::io_error, "tls: write: " + mbedtls_text(rc));
     done += static_cast<std::size_t>(rc);
@@ -262,6 +280,7 @@ Result<std::size_t> TlsStream::read_some(unsigned char* data, std::size_t size,
       rc == MBEDTLS_ERR_NET_CONN_RESET) {
     return std::size_t{0};
   }
+  if (state_->interrupted) return make_error(Errc::io_error, "tls: read interrupted");
   if (rc == MBEDTLS_ERR_SSL_TIMEOUT) return make_error(Errc::timeout, "tls: read timed out");
   return make_error(Errc::io_error, "tls: read: " + mbedtls_text(rc));
 }

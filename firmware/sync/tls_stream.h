@@ -1,5 +1,6 @@
 // One TLS 1.2+ connection over TCP with mbedTLS: connect, handshake, write and read, each bounded
-// by a deadline. Every wait is a poll() on the socket; nothing blocks without a bound.
+// by a deadline. Every wait is a poll() on the socket (and on the endpoint's interrupt fd, when
+// given); nothing blocks without a bound. An interrupted wait fails with "tls: interrupted".
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,8 @@ struct TlsEndpoint {
   std::string host;  // resolved with getaddrinfo (IPv4 or IPv6)
   std::uint16_t port = 443;
   std::string server_name;  // checked against the certificate (and sent as SNI)
+  // An fd (eventfd) that becomes readable to abandon every wait at once (shutdown); -1: none.
+  int interrupt_fd = -1;
 };
 
 // Loads the CA bundle (PEM) and, when both paths are given, a client certificate and key.

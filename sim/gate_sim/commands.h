@@ -17,6 +17,8 @@ struct Args {
 
 int cmd_cache_build(const Args& args);
 int cmd_run(const Args& args);
+// run --operations FILE: operations published and synced into the cache first (backoffice_run.cpp).
+int cmd_run_backoffice(const Args& args);
 int cmd_populate(const Args& args);
 int cmd_journal(const Args& args);
 int cmd_pn532(const Args& args);

@@ -1,6 +1,7 @@
 // gate-sim: the simulator's command line. Subcommands:
 //   cache-build  build a cache from JSON Lines records
-//   run          run the real gate loop on simulated devices, from a scenario or interactively
+//   run          run the real gate loop on simulated devices, from a scenario or interactively;
+//                with --operations, from a cache synced from the reference back office first
 //   populate     write realistic records for N identities
 //   journal      print a journal's entries as JSON lines
 //   pn532        an emulated PN532 reader on a pseudo-terminal, for libnfc
@@ -18,6 +19,11 @@ constexpr const char* kUsage =
     "               (--scenario FILE | --interactive) [--reader direct|pn532]\n"
     "               [--scanner direct|serial] [--journal PATH] [--config FILE]\n"
     "               [--set KEY=VALUE]...\n"
+    "  gate-sim run --operations OPS.jsonl [--feed-dir DIR] [--cache NEW_CACHE]\n"
+    "               --gate ... (--scenario FILE | --interactive) [run's other flags]\n"
+    "      the operations applied to a scratch registry, published as a signed feed and synced\n"
+    "      into a new cache over HTTPS from a loopback server (with --feed-dir: published into\n"
+    "      DIR and synced from it directly) before the run starts\n"
     "  gate-sim populate --identities N [--seed S] [--as-of ISO-TIME] [--out FILE]\n"
     "  gate-sim journal --journal PATH\n"
     "  gate-sim pn532 --link PATH [--card KEY]...\n"
@@ -45,7 +51,9 @@ int main(int argc, char** argv) {
     args.flags[flag.substr(2)].push_back(argv[++i]);
   }
   if (command == "cache-build") return gate::sim::cmd_cache_build(args);
-  if (command == "run") return gate::sim::cmd_run(args);
+  if (command == "run") {
+    return args.has("operations") ? gate::sim::cmd_run_backoffice(args) : gate::sim::cmd_run(args);
+  }
   if (command == "populate") return gate::sim::cmd_populate(args);
   if (command == "journal") return gate::sim::cmd_journal(args);
   if (command == "pn532") return gate::sim::cmd_pn532(args);

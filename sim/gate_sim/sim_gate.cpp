@@ -51,7 +51,7 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
 }
 
 Status SimGate::step() {
-  return runtime_->loop().run_once();
+  return runtime_->run_once();
 }
 
 Status SimGate::advance(Duration d) {

@@ -64,6 +64,7 @@ class SimGate {
   SimStaffPanel& staff() { return staff_; }
   SimWatchdog& watchdog() { return watchdog_; }
   control::MainLoop& loop() { return runtime_->loop(); }
+  app::GateRuntime& runtime() { return *runtime_; }
 
  private:
   SimGate(const app::Config& config, Instant start);

@@ -92,3 +92,70 @@ TEST_CASE("utc offsets") {
     CHECK_FALSE(app::parse_utc_offset(bad).ok());
   }
 }
+
+TEST_CASE("feed keys: read, with defaults next to the cache") {
+  auto c = parse(
+      "gate = L1:S07:G03:entry\ncache = /var/lib/gate/cache.db\njournal = j.db\n"
+      "feed_url = https://feed.example.net/line1/\n"
+      "feed_ca = /etc/gate/feed-ca.pem\n"
+      "feed_key = /etc/gate/feed-key.pem\n"
+      "feed_client_cert = /etc/gate/gate.crt\nfeed_client_key = /etc/gate/gate.key\n"
+      "feed_server_name = feed.example.net\n"
+      "feed_interval = 2min\n");
+  REQUIRE(c.ok());
+  CHECK(c->feed.url == "https://feed.example.net/line1/");
+  CHECK(c->feed.ca_file == "/etc/gate/feed-ca.pem");
+  CHECK(c->feed.key_file == "/etc/gate/feed-key.pem");
+  CHECK(c->feed.client_cert_file == "/etc/gate/gate.crt");
+  CHECK(c->feed.client_key_file == "/etc/gate/gate.key");
+  CHECK(c->feed.server_name == "feed.example.net");
+  CHECK(c->feed.interval == 120s);
+  CHECK(app::feed_staging_dir(*c) == "/var/lib/gate/cache.db.feed/");
+  CHECK(app::feed_key_state_path(*c) == "/var/lib/gate/cache.db.feed-key");
+
+  auto placed = parse(
+      "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n"
+      "feed_staging = /data/feed/\nfeed_key_state = /data/feed-key\n");
+  REQUIRE(placed.ok());
+  CHECK(placed->feed.url.empty());  // no feed_url: no sync thread
+  CHECK(placed->feed.interval == 5min);
+  CHECK(app::feed_staging_dir(*placed) == "/data/feed/");
+  CHECK(app::feed_key_state_path(*placed) == "/data/feed-key");
+}
+
+TEST_CASE("feed keys: errors name the line and the key") {
+  const std::string head = "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n";
+  auto no_ca = parse(head + "feed_url = https://f/\nfeed_key = k.pem\n");
+  REQUIRE_FALSE(no_ca.ok());
+  CHECK(no_ca.error().message == "line 4: feed_url: needs feed_ca (the server's CA bundle)");
+
+  auto no_key = parse(head + "feed_ca = ca.pem\nfeed_url = https://f/\n");
+  REQUIRE_FALSE(no_key.ok());
+  CHECK(no_key.error().message == "line 5: feed_url: needs feed_key (the feed's public key)");
+
+  auto half_mtls = parse(head + "feed_client_cert = c.pem\n");
+  REQUIRE_FALSE(half_mtls.ok());
+  CHECK(half_mtls.error().message == "line 4: feed_client_cert: needs feed_client_key");
+
+  auto plain_http = parse(head + "feed_url = http://f/\n");
+  REQUIRE_FALSE(plain_http.ok());
+  CHECK(plain_http.error().message == "line 4: feed_url: expected an https:// URL");
+
+  auto zero = parse(head + "feed_interval = 0s\n");
+  REQUIRE_FALSE(zero.ok());
+  CHECK(zero.error().message == "line 4: feed_interval: at least 1s");
+
+  auto empty = parse(head + "feed_ca =\n");
+  REQUIRE_FALSE(empty.ok());
+  CHECK(empty.error().message == "line 4: feed_ca: empty value");
+
+  // A --set after the file (validate_config) names the key without a line.
+  auto set = parse("gate = L1:S07:G03:entry\n", false);
+  REQUIRE(set.ok());
+  REQUIRE(app::set_config_value(*set, "feed_url", "https://f/").ok());
+  set->cache_path = "c.db";
+  set->journal_path = "j.db";
+  auto s = app::validate_config(*set);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().message == "feed_url: needs feed_ca (the server's CA bundle)");
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "firmware/store/cache.h"
@@ -121,4 +122,69 @@ TEST_CASE("a journal directory that is missing or not writable is a problem") {
 }
 
 }  // namespace
+}  // namespace gate::app
+
+namespace gate::app {
+namespace {
+
+// Made with openssl for this test: a self-signed CA certificate and a P-256 public key.
+constexpr const char* kCaPem = R"(-----BEGIN CERTIFICATE-----
+MIIBlDCCATmgAwIBAgIUcs59dGFrtmacvp1jv2+A6pJ3BFcwCgYIKoZIzj0EAwIw
+HjEcMBoGA1UEAwwTU2V0dXAgQ2hlY2sgVGVzdCBDQTAgFw0yNjExMjYwMzI5MDJa
+GA8yMTI2MTEwMjAzMjkwMlowHjEcMBoGA1UEAwwTU2V0dXAgQ2hlY2sgVGVzdCBD
+QTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABJnF5Fnw1l25eINj0GuzVPOdXU1h
+3FSeqH6sY37h6z6MPq48kpy9jPPzO42Z0PmrhHjl8A2aybytguNIgtWHpPWjUzBR
+MB0GA1UdDgQWBBTIlHPXWjZQ/UNVbOMucRfQqDAQ0zAfBgNVHSMEGDAWgBTIlHPX
+WjZQ/UNVbOMucRfQqDAQ0zAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kA
+MEYCIQC+QTeuSBaDFEiX4DzzWsGl2ILgfkoFsBlY6rFtSGlaWQIhAOdLOknNjBr7
+5oRPO6Ty8eBcGnKiThbB4jNUjCHOi8lU
+-----END CERTIFICATE-----
+)";
+constexpr const char* kKeyPem = R"(-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfk7dJEELglDBjMjjJMavTsEvq2iB
+NlCqAIlOdQiYCzkYqW6tDPDbAeBjV7jYx74Cu6xVOxI7QYxFT6LU4av1Pw==
+-----END PUBLIC KEY-----
+)";
+
+Config feed_config_in(const test::TempDir& dir) {
+  Config c = config_in(dir);
+  write_cache(c.cache_path);
+  c.feed.url = "https://feed.example.net/line1/";
+  c.feed.ca_file = dir.file("ca.pem");
+  c.feed.key_file = dir.file("feed-key.pem");
+  std::ofstream(c.feed.ca_file) << kCaPem;
+  std::ofstream(c.feed.key_file) << kKeyPem;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("the feed's CA and key files are read and parsed, nothing fetched") {
+  test::TempDir dir;
+  Config c = feed_config_in(dir);
+  SetupReport r = check_setup(c, kFirstTrain);
+  CHECK(r.ok());
+  CHECK(has_line(r.found, "feed: https://feed.example.net/line1/, CA " + c.feed.ca_file));
+  CHECK(has_line(r.found, "feed: key " + c.feed.key_file + " (P-256)"));
+
+  Config without = config_in(dir);
+  CHECK(has_line(check_setup(without, kFirstTrain).found, "feed: no feed_url"));
+}
+
+TEST_CASE("an unreadable or unparseable feed CA or key is a problem naming the file") {
+  test::TempDir dir;
+  Config c = feed_config_in(dir);
+  std::ofstream(c.feed.ca_file) << "not a certificate\n";
+  std::filesystem::remove(c.feed.key_file);
+  SetupReport r = check_setup(c, kFirstTrain);
+  CHECK_FALSE(r.ok());
+  CHECK(has_line(r.problems, "feed: tls: CA file " + c.feed.ca_file));
+  CHECK(has_line(r.problems, "feed: feed key " + c.feed.key_file));
+
+  Config half = feed_config_in(dir);
+  std::ofstream(half.feed.key_file) << kCaPem;  // a certificate is not a public key file
+  SetupReport r2 = check_setup(half, kFirstTrain);
+  CHECK(has_line(r2.problems, "not a PEM public key"));
+}
+
 }  // namespace gate::app

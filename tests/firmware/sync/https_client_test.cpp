@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -294,4 +295,44 @@ TEST_CASE("HttpsClient: a 200 to a Range request starts the file over", "[https]
   REQUIRE(got);
   CHECK(got->head.status == 200);
   CHECK(body_text(*got) == site.small);
+}
+
+TEST_CASE("HttpsClient: interrupt() ends a wait on a silent server at once", "[https]") {
+  gate::test::LogCapture logs;
+  gate::test::TempDir dir;
+  const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
+  // Listening, never accepting: the client's handshake waits for a ServerHello that never comes.
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+
+  HttpsClientConfig c;
+  c.base_url = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  c.ca_file = pki.ca_cert;
+  c.handshake_timeout = seconds(60);
+  auto client = HttpsClient::create(c);
+  REQUIRE(client);
+  gate::Result<gate::sync::HttpResponse> r = gate::make_error(gate::Errc::io_error, "not run");
+  std::thread getting([&] { r = (*client)->get("x"); });
+  pollfd pending{listener, POLLIN, 0};
+  const bool connected = ::poll(&pending, 1, 5000) == 1;  // the TCP connection is queued
+  const auto asked = steady_clock::now();
+  (*client)->interrupt();
+  getting.join();
+  const auto took = steady_clock::now() - asked;
+  ::close(listener);
+  CHECK(connected);
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("interrupted"));
+  CHECK(took < seconds(5));  // a hang guard: the handshake alone would wait 60 s
+
+  auto again = (*client)->get("x");  // still interrupted until cleared
+  REQUIRE_FALSE(again);
+  CHECK_THAT(again.error().message, Catch::Contains("interrupted"));
+  (*client)->clear_interrupt();
 }
