@@ -37,6 +37,37 @@ std::optional<Sha256Digest> sha256(std::span<const std::uint8_t> data) {
   return digest;
 }
 
+void Sha256Stream::Free::operator()(mbedtls_sha256_context* ctx) const {
+  mbedtls_sha256_free(ctx);
+  delete ctx;
+}
+
+Sha256Stream::Sha256Stream() : ctx_(new mbedtls_sha256_context) {
+  mbedtls_sha256_init(ctx_.get());
+  failed_ = mbedtls_sha256_starts_ret(ctx_.get(), /*is224=*/0) != 0;
+}
+
+void Sha256Stream::update(std::span<const std::uint8_t> data) {
+  if (!failed_ && !data.empty()) {
+    failed_ = mbedtls_sha256_update_ret(ctx_.get(), data.data(), data.size()) != 0;
+  }
+}
+
+std::optional<Sha256Digest> Sha256Stream::finish() {
+  Sha256Digest digest{};
+  if (failed_ || mbedtls_sha256_finish_ret(ctx_.get(), digest.data()) != 0) return std::nullopt;
+  failed_ = true;  // finished: a second finish() is refused rather than wrong
+  return digest;
+}
+
+std::optional<Sha256Digest> Sha256Stream::digest_so_far() const {
+  if (failed_) return std::nullopt;
+  Sha256Stream copy;
+  mbedtls_sha256_clone(copy.ctx_.get(), ctx_.get());
+  copy.failed_ = false;
+  return copy.finish();
+}
+
 void P256PublicKey::Free::operator()(mbedtls_ecp_point* point) const {
   mbedtls_ecp_point_free(point);
   delete point;

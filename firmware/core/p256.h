@@ -12,6 +12,7 @@
 
 struct mbedtls_ecp_group;
 struct mbedtls_ecp_point;
+struct mbedtls_sha256_context;
 
 namespace gate::core {
 
@@ -19,6 +20,29 @@ using Sha256Digest = std::array<std::uint8_t, 32>;
 
 // SHA-256 of `data`; std::nullopt only if mbedTLS reports a failure.
 std::optional<Sha256Digest> sha256(std::span<const std::uint8_t> data);
+
+// SHA-256 fed in pieces, for data too large to hold (a feed snapshot). Move-only.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  Sha256Stream(Sha256Stream&&) noexcept = default;
+  Sha256Stream& operator=(Sha256Stream&&) noexcept = default;
+  ~Sha256Stream() = default;
+  void update(std::span<const std::uint8_t> data);
+  // The digest of everything given to update(); std::nullopt if mbedTLS reported a failure at any
+  // point. The stream is finished afterwards: call it once.
+  std::optional<Sha256Digest> finish();
+  // The digest of everything so far, leaving the stream open for more (a copy is finished), so
+  // one pass gives the digest of a prefix and of the whole.
+  std::optional<Sha256Digest> digest_so_far() const;
+
+ private:
+  struct Free {
+    void operator()(mbedtls_sha256_context* ctx) const;
+  };
+  std::unique_ptr<mbedtls_sha256_context, Free> ctx_;
+  bool failed_ = false;
+};
 
 // A P-256 public key that has been checked to lie on the curve. Move-only.
 class P256PublicKey {

@@ -58,8 +58,8 @@ std::vector<std::uint8_t> container_head(FileKind kind, std::uint64_t sequence,
   return std::move(w.out());
 }
 
-Result<FeedFile> parse_container(std::span<const std::uint8_t> bytes) {
-  ByteReader r(bytes);
+Result<FileHeader> parse_header(std::span<const std::uint8_t> head, std::uint64_t file_size) {
+  ByteReader r(head);
   auto magic = r.bytes(4);
   if (!magic || !std::equal(magic->begin(), magic->end(), kMagic)) {
     return malformed("not a feed file (bad magic)");
@@ -68,19 +68,30 @@ Result<FeedFile> parse_container(std::span<const std::uint8_t> bytes) {
   if (!kind || *kind < 1 || *kind > 3) return malformed("unknown file kind");
   auto version = r.byte();
   if (!version || *version != kFormatVersion) return malformed("unsupported format version");
-  FeedFile f;
-  f.kind = static_cast<FileKind>(*kind);
+  FileHeader h;
+  h.kind = static_cast<FileKind>(*kind);
   auto seq = r.big_endian(8);
   if (!seq) return malformed("truncated header");
-  f.sequence = *seq;
-  if (f.kind == FileKind::delta) {
+  h.sequence = *seq;
+  if (h.kind == FileKind::delta) {
     auto pred = r.bytes(32);
     if (!pred) return malformed("truncated header");
-    std::copy(pred->begin(), pred->end(), f.predecessor.begin());
+    std::copy(pred->begin(), pred->end(), h.predecessor.begin());
   }
-  if (r.remaining() < f.signature.size()) return malformed("truncated (no signature)");
+  h.header_size = r.position();
+  if (file_size < h.header_size + sizeof(Signature)) return malformed("truncated (no signature)");
+  h.payload_size = file_size - h.header_size - sizeof(Signature);
+  return h;
+}
+
+Result<FeedFile> parse_container(std::span<const std::uint8_t> bytes) {
+  GATE_TRY_ASSIGN(FileHeader h, parse_header(bytes, bytes.size()));
+  FeedFile f;
+  f.kind = h.kind;
+  f.sequence = h.sequence;
+  f.predecessor = h.predecessor;
   std::size_t body_end = bytes.size() - f.signature.size();
-  f.payload = bytes.subspan(r.position(), body_end - r.position());
+  f.payload = bytes.subspan(h.header_size, body_end - h.header_size);
   f.signed_part = bytes.first(body_end);
   std::copy(bytes.begin() + static_cast<std::ptrdiff_t>(body_end), bytes.end(),
             f.signature.begin());
@@ -90,6 +101,11 @@ Result<FeedFile> parse_container(std::span<const std::uint8_t> bytes) {
 bool signed_by(core::P256Curve& curve, const FeedFile& file, const core::P256PublicKey& key) {
   auto digest = core::sha256(file.signed_part);
   return digest && curve.verify(key, *digest, file.signature);
+}
+
+bool signed_by(core::P256Curve& curve, const core::Sha256Digest& digest, const Signature& signature,
+               const core::P256PublicKey& key) {
+  return curve.verify(key, digest, signature);
 }
 
 std::vector<std::uint8_t> rotation_message(const Sec1Key& new_key) {

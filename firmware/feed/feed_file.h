@@ -42,6 +42,20 @@ struct FeedFile {
   Signature signature{};
 };
 
+// A container's header, parsed on its own from a file's first bytes (the rest may be on disk).
+struct FileHeader {
+  FileKind kind = FileKind::snapshot;
+  std::uint64_t sequence = 0;
+  core::Sha256Digest predecessor{};  // deltas only
+  std::size_t header_size = 0;       // bytes before the payload
+  std::uint64_t payload_size = 0;    // file size - header - signature
+};
+inline constexpr std::size_t kMaxHeaderSize = 4 + 1 + 1 + 8 + 32;
+
+// Parses the header of a container of `file_size` bytes from its first bytes (`head`, at least
+// min(file_size, kMaxHeaderSize) of them). Errors as parse_container's.
+Result<FileHeader> parse_header(std::span<const std::uint8_t> head, std::uint64_t file_size);
+
 // The bytes a publisher signs: header + payload (append the signature to finish the file).
 std::vector<std::uint8_t> container_head(FileKind kind, std::uint64_t sequence,
                                          const core::Sha256Digest* predecessor,
@@ -53,6 +67,9 @@ Result<FeedFile> parse_container(std::span<const std::uint8_t> bytes);
 
 // Whether `file` is signed by `key`.
 bool signed_by(core::P256Curve& curve, const FeedFile& file, const core::P256PublicKey& key);
+// Whether `signature` is `key`'s over a message whose SHA-256 is `digest` (a file hashed as read).
+bool signed_by(core::P256Curve& curve, const core::Sha256Digest& digest, const Signature& signature,
+               const core::P256PublicKey& key);
 
 struct ManifestEntry {
   std::uint64_t sequence = 0;

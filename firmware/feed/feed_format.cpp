@@ -4,6 +4,7 @@
 
 #include "firmware/feed/byte_io.h"
 #include "firmware/feed/feed_fields.h"
+#include "firmware/feed/record_decoder.h"
 
 namespace gate::feed {
 namespace {
@@ -15,7 +16,9 @@ using namespace fields;
 
 enum Tag : std::uint8_t { kBinding = 1, kHealth, kPolicy, kIssuerKey, kDeny, kDelete };
 
-std::optional<CacheChange> decode_one(ByteReader& r) {
+}  // namespace
+
+std::optional<CacheChange> decode_record(ByteReader& r) {
   auto tag = r.byte();
   if (!tag) return std::nullopt;
   switch (*tag) {
@@ -143,7 +146,7 @@ std::optional<CacheChange> decode_one(ByteReader& r) {
   }
 }
 
-Status encode_one(ByteWriter& w, const CacheChange& change) {
+Status encode_record(ByteWriter& w, const CacheChange& change) {
   if (auto* b = std::get_if<core::Binding>(&change)) {
     if (b->media == core::Media::none) return bad("binding with media none");
     if (!valid_identity(b->identity)) return bad("malformed identity");
@@ -219,13 +222,11 @@ Status encode_one(ByteWriter& w, const CacheChange& change) {
   return ok_status();
 }
 
-}  // namespace
-
 Result<std::vector<std::uint8_t>> encode_records(const std::vector<CacheChange>& changes) {
   ByteWriter w;
   w.varint(changes.size());
   for (std::size_t i = 0; i < changes.size(); ++i) {
-    Status s = encode_one(w, changes[i]);
+    Status s = encode_record(w, changes[i]);
     if (!s.ok()) return bad("record " + std::to_string(i) + ": " + s.error().message);
   }
   return std::move(w.out());
@@ -242,7 +243,7 @@ Result<std::vector<CacheChange>> decode_records(std::span<const std::uint8_t> pa
   changes.reserve(static_cast<std::size_t>(*count));
   for (std::uint64_t i = 0; i < *count; ++i) {
     std::size_t at = r.position();
-    auto change = decode_one(r);
+    auto change = decode_record(r);
     if (!change) {
       return make_error(Errc::malformed, "record " + std::to_string(i) + " (byte " +
                                              std::to_string(at) + "): malformed");

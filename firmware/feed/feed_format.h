@@ -29,6 +29,7 @@
 #include <span>
 #include <vector>
 
+#include "firmware/feed/byte_io.h"
 #include "firmware/store/cache.h"
 #include "hal/result.h"
 
@@ -37,6 +38,10 @@ namespace gate::feed {
 // Encodes `changes` as a payload. Errc::invalid_argument for a record the format cannot carry
 // (malformed credential key or public key, media none, a string over its limit).
 Result<std::vector<std::uint8_t>> encode_records(const std::vector<store::CacheChange>& changes);
+
+// Appends one record (no count) to `w`: the piece encode_records repeats, for a writer that
+// streams a payload too large to hold. Errors as encode_records's, without the record index.
+Status encode_record(ByteWriter& w, const store::CacheChange& change);
 
 // Decodes a payload, strictly: every byte string gives the records or Errc::malformed naming the
 // record index and what is wrong; never crashes, never allocates more than the input justifies.

@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
+#include "firmware/feed/feed_file_reader.h"
 #include "firmware/feed/feed_format.h"
+#include "firmware/feed/record_decoder.h"
 
 namespace gate::feed {
 namespace {
@@ -35,9 +38,15 @@ struct Keys {
     }
     return false;
   }
+  bool verify(const core::Sha256Digest& digest, const Signature& signature) {
+    for (const auto& k : keys) {
+      if (signed_by(curve, digest, signature, k)) return true;
+    }
+    return false;
+  }
 };
 
-// The whole of a local file of at most `max_size` bytes.
+// The whole of a local file of at most `max_size` bytes (the manifest only: data files stream).
 Result<std::vector<std::uint8_t>> read_local(const std::string& path, std::uint64_t max_size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -73,41 +82,56 @@ Result<std::vector<std::uint8_t>> fetch_bytes(FeedSource& source, const std::str
   return read_local(*path, max_size);
 }
 
+// A data file that passed every check, kept open: the apply pass reads this same file again.
 struct Verified {
   ManifestEntry entry;
-  std::vector<store::CacheChange> changes;
+  FileHeader header;
+  FeedFileReader reader;
 };
 
+// Reads exactly out.size() bytes (fewer only at the end of the file).
+Result<std::size_t> read_full(FeedFileReader& reader, std::span<std::uint8_t> out) {
+  std::size_t got = 0;
+  while (got < out.size()) {
+    GATE_TRY_ASSIGN(std::size_t n, reader.read(out.subspan(got)));
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
+// The verification pass: one streamed read of the file gives its SHA-256, the digest its signature
+// covers, and its header; nothing is decoded or kept but the open file.
 Result<Verified> fetch_and_check(FeedSource& source, Keys& keys, const ManifestEntry& entry,
                                  FileKind kind, const core::Sha256Digest* predecessor) {
   const std::string& name = entry.name;
-  auto bytes = fetch_bytes(source, name, entry.size);
-  if (!bytes.ok()) return with_file(name, bytes.error());
-  if (bytes->size() != entry.size) {
+  auto path = source.fetch(name, entry.size);
+  if (!path.ok()) return with_file(name, path.error());
+  auto reader = FeedFileReader::open(*path);
+  if (!reader.ok()) return with_file(name, reader.error());
+  if (reader->size() != entry.size) {
     return refused(name, "size",
                    "manifest says " + std::to_string(entry.size) + " bytes, got " +
-                       std::to_string(bytes->size()));
+                       std::to_string(reader->size()));
   }
-  auto digest = core::sha256(*bytes);
-  if (!digest || *digest != entry.sha256) return refused(name, "sha256", "not the manifest's");
-  auto file = parse_container(*bytes);
-  if (!file.ok()) return refused(name, "format", file.error().message);
-  if (file->kind != kind) return refused(name, "kind", "not the file kind the manifest names");
-  if (!keys.verify(*file)) return refused(name, "signature", "not signed by the feed key");
-  if (file->sequence != entry.sequence) return refused(name, "sequence", "not the manifest's");
-  if (predecessor && file->predecessor != *predecessor) {
+  std::array<std::uint8_t, kMaxHeaderSize> head{};
+  auto head_size = read_full(*reader, head);
+  if (!head_size.ok()) return with_file(name, head_size.error());
+  if (Status s = reader->read_to_end(); !s.ok()) return with_file(name, s.error());
+  auto digests = reader->digests();
+  if (!digests.ok()) return with_file(name, digests.error());
+  if (digests->whole != entry.sha256) return refused(name, "sha256", "not the manifest's");
+  auto header = parse_header(std::span(head).first(*head_size), reader->size());
+  if (!header.ok()) return refused(name, "format", header.error().message);
+  if (header->kind != kind) return refused(name, "kind", "not the file kind the manifest names");
+  if (!keys.verify(digests->signed_part, digests->signature)) {
+    return refused(name, "signature", "not signed by the feed key");
+  }
+  if (header->sequence != entry.sequence) return refused(name, "sequence", "not the manifest's");
+  if (predecessor && header->predecessor != *predecessor) {
     return refused(name, "chain", "does not follow its predecessor");
   }
-  auto changes = decode_records(file->payload);
-  if (!changes.ok()) return refused(name, "records", changes.error().message);
-  if (kind == FileKind::snapshot) {
-    for (const auto& c : *changes) {
-      if (std::holds_alternative<store::Deletion>(c)) {
-        return refused(name, "records", "a snapshot holds a delete");
-      }
-    }
-  }
-  return Verified{entry, std::move(*changes)};
+  return Verified{entry, *header, std::move(*reader)};
 }
 
 // fetch_and_check, telling the source to drop a file that failed verification.
@@ -116,6 +140,55 @@ Result<Verified> fetch_verified(FeedSource& source, Keys& keys, const ManifestEn
   auto r = fetch_and_check(source, keys, entry, kind, predecessor);
   if (!r.ok() && r.error().code == Errc::malformed) source.forget(entry.name);
   return r;
+}
+
+// The apply pass over a verified file: its records decoded one at a time straight into `update`
+// (one transaction). The file is hashed again on the way and the transaction commits only if it
+// is still the manifest's, so what lands in the cache is exactly what was verified.
+Status apply_records(Verified& file, store::CacheUpdate& update) {
+  const std::string& name = file.entry.name;
+  FeedFileReader& reader = file.reader;
+  reader.rewind();
+  std::array<std::uint8_t, kMaxHeaderSize> head{};
+  GATE_TRY_ASSIGN(std::size_t skipped,
+                  read_full(reader, std::span(head).first(file.header.header_size)));
+  if (skipped != file.header.header_size) return refused(name, "size", "changed since verified");
+  RecordDecoder decoder(reader, file.header.payload_size);
+  const bool snapshot = file.header.kind == FileKind::snapshot;
+  store::CacheChange change;
+  for (;;) {
+    auto more = decoder.next(change);
+    if (!more.ok()) {
+      if (more.error().code == Errc::malformed)
+        return refused(name, "records", more.error().message);
+      return with_file(name, more.error());
+    }
+    if (!*more) break;
+    if (snapshot && std::holds_alternative<store::Deletion>(change)) {
+      return refused(name, "records", "a snapshot holds a delete");
+    }
+    if (Status s = update.add(change); !s.ok()) return with_file(name, s.error());
+  }
+  if (Status s = reader.read_to_end(); !s.ok()) return with_file(name, s.error());
+  auto digests = reader.digests();
+  if (!digests.ok()) return with_file(name, digests.error());
+  if (digests->whole != file.entry.sha256) {
+    return refused(name, "sha256", "the file changed after it was verified");
+  }
+  if (Status s = update.commit(); !s.ok()) return with_file(name, s.error());
+  return ok_status();
+}
+
+// apply_records in a transaction of its own (a snapshot's empties the cache first); on a
+// verification failure the source drops the file.
+Status apply_file(FeedSource& source, store::CacheWriter& cache, Verified& file, Instant now) {
+  auto update = file.header.kind == FileKind::snapshot
+                    ? cache.begin_replace(now, file.entry.sequence)
+                    : cache.begin_apply(now, file.entry.sequence);
+  if (!update.ok()) return with_file(file.entry.name, update.error());
+  Status s = apply_records(file, *update);
+  if (!s.ok() && s.error().code == Errc::malformed) source.forget(file.entry.name);
+  return s;  // `update` rolls back unless it committed
 }
 
 Result<Manifest> fetch_manifest(FeedSource& source, Keys& keys, const Sec1Key& pinned,
@@ -214,14 +287,12 @@ Result<SyncOutcome> sync_once(FeedSource& source, store::CacheWriter& cache,
   }
 
   if (snapshot) {
-    Status s = cache.replace_all(snapshot->changes, now, snapshot->entry.sequence);
-    if (!s.ok()) return with_file(snapshot->entry.name, s.error());
+    GATE_TRY(apply_file(source, cache, *snapshot, now));
     outcome.snapshot_applied = true;
     outcome.sequence_after = snapshot->entry.sequence;
   }
-  for (const Verified& d : deltas) {
-    Status s = cache.apply_and_mark(d.changes, now, d.entry.sequence);
-    if (!s.ok()) return with_file(d.entry.name, s.error());
+  for (Verified& d : deltas) {
+    GATE_TRY(apply_file(source, cache, d, now));
     ++outcome.deltas_applied;
     outcome.sequence_after = d.entry.sequence;
   }

@@ -55,13 +55,21 @@ struct SyncOutcome {
 };
 
 // One sync: fetches and verifies the manifest (signed by `pinned_key`, or by a new key the pinned
-// key introduced), refuses it when expired (now > expires_at) or older than the cache (rollback);
-// then fetches and verifies every file the cache needs (size and SHA-256 against the manifest,
-// signature, sequence, chain to the predecessor) BEFORE applying any; then applies the snapshot
-// (when the cache has no sequence or is not at one of the manifest's files) with replace_all and
-// each delta with apply_and_mark, one transaction each. A manifest at the cache's sequence only
-// marks the sync. Any refusal changes nothing and is an Error "FILE: CHECK: detail"
-// (Errc::malformed for a verification failure, or the source's / the store's error).
+// key introduced), refuses it when expired (now > expires_at) or older than the cache (rollback).
+// Then, in two passes over the files the cache needs, each streamed from its local file so memory
+// stays bounded whatever its size:
+//  1. verification, of every file BEFORE any is applied: size and SHA-256 against the manifest,
+//     header (kind, sequence), signature, chain to the predecessor. Records are not decoded here.
+//  2. apply: the snapshot (when the cache has no sequence or is not at one of the manifest's files)
+//     in one transaction that first empties the cache, then each delta in a transaction of its
+//     own, each marking its sequence. Records are decoded strictly as they are written; the file
+//     is hashed again and must still be the manifest's before the transaction commits.
+// A refusal in pass 1 changes nothing. A record that does not decode in pass 2 (a correctly
+// signed file the decoder refuses: only the feed key's holder could make one) or a file changed
+// after pass 1 rolls back that file's transaction only: a snapshot or delta applied before it
+// stays, since each is a whole sequence of its own, and the sync reports the error. A manifest at
+// the cache's sequence only marks the sync. Errors are "FILE: CHECK: detail" (Errc::malformed for
+// a verification failure, or the source's / the store's error).
 Result<SyncOutcome> sync_once(FeedSource& source, store::CacheWriter& cache,
                               const Sec1Key& pinned_key, Instant now);
 

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -40,6 +42,30 @@ struct SyncState {
   std::uint64_t sequence = 0;
 };
 
+// One open write transaction on the cache (BEGIN IMMEDIATE), for changes streamed one at a time
+// (a feed snapshot of tens of millions of records): they land together at commit(), or not at
+// all. Destroying it without a successful commit() rolls everything back. Obtained from
+// CacheWriter::begin_replace / begin_apply; the CacheWriter must outlive it.
+class CacheUpdate {
+ public:
+  CacheUpdate(CacheUpdate&&) noexcept;
+  CacheUpdate& operator=(CacheUpdate&&) noexcept;
+  ~CacheUpdate();
+
+  // Writes one change inside the transaction (upserts replace by natural key). A failure leaves
+  // the transaction open but doomed: the caller drops the update, which rolls back.
+  Status add(const CacheChange& change);
+  // Marks the sync (when the update was begun with one) and commits. Errc::invalid_argument when
+  // already committed.
+  Status commit();
+
+ private:
+  friend class CacheWriter;
+  struct State;
+  explicit CacheUpdate(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class CacheWriter {
  public:
   // Opens (creating if needed) the cache at `path`, sets WAL mode and migrates the schema up to
@@ -59,13 +85,24 @@ class CacheWriter {
   // transaction: every table emptied then refilled, or nothing changed at all.
   Status replace_all(const std::vector<CacheChange>& changes, Instant at, std::uint64_t sequence);
 
+  // The streaming forms of replace_all and apply_and_mark: begin_replace empties every record
+  // table inside a new transaction, begin_apply starts one; both mark the sync (at, sequence) when
+  // the update commits. Errc::storage_error when a transaction cannot start (another is open).
+  Result<CacheUpdate> begin_replace(Instant at, std::uint64_t sequence);
+  Result<CacheUpdate> begin_apply(Instant at, std::uint64_t sequence);
+
   // The feed sequence and last good sync this cache has reached (sequence 0: never fed).
   Result<SyncState> sync_state();
 
   sqlite3* db() { return db_.get(); }
 
+  using SyncMark = std::pair<Instant, std::uint64_t>;
+
  private:
   explicit CacheWriter(DbHandle db) : db_(std::move(db)) {}
+  Result<CacheUpdate> begin(bool replace, std::optional<SyncMark> mark);
+  Status apply_all(const std::vector<CacheChange>& changes, std::optional<SyncMark> mark,
+                   bool replace = false);
   DbHandle db_;
 };
 

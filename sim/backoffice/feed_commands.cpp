@@ -103,16 +103,12 @@ int publish_command(std::map<std::string, std::string>& flags) {
   }
   auto reg = Registry::open(flags["registry"]);
   if (!reg.ok()) return fail(reg.error().message);
-  auto seq = reg->sequence();
-  auto records = seq.ok() ? reg->records() : Result<std::string>(seq.error());
-  if (!records.ok()) return fail(records.error().message);
-  std::uint64_t since = 0;
-  if (auto m = read_published_manifest(req.feed_dir); m.ok()) since = m->latest_sequence;
-  auto changes = reg->changes(since);
-  if (!changes.ok()) return fail(changes.error().message);
+  // One read transaction: the sequence published covers exactly the records read.
+  auto reading = reg->begin_read();
+  if (!reading.ok()) return fail(reading.error().message);
   auto rng = sim::CtrDrbg::from_system_entropy();
   if (!rng.ok()) return fail(rng.error().message);
-  auto done = publish(req, *seq, *records, *changes, *key, *rng);
+  auto done = publish(req, *reading, *key, *rng);
   if (!done.ok()) return fail(req.feed_dir + ": " + done.error().message);
   std::cerr << "gate-backoffice: published sequence " << done->sequence
             << (done->file.empty() ? " (manifest renewed)" : " as " + done->file) << "\n";

@@ -5,11 +5,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <sstream>
+#include <string_view>
 
 #include "firmware/feed/feed_format.h"
 #include "firmware/feed/feed_sync.h"
 #include "firmware/store/record_loader.h"
+#include "sim/backoffice/feed_file_writer.h"
 
 namespace gate::backoffice {
 namespace {
@@ -33,13 +34,90 @@ Result<std::vector<std::uint8_t>> read_all(const std::string& path) {
   return out;
 }
 
-Result<std::vector<store::CacheChange>> parse_jsonl(const std::string& text) {
-  std::istringstream in(text);
-  return store::parse_records(in);
-}
-
 std::string file_name(feed::FileKind kind, std::uint64_t seq) {
   return (kind == feed::FileKind::snapshot ? "snapshot-" : "delta-") + std::to_string(seq) + ".gfd";
+}
+
+bool blank(std::string_view line) {
+  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// Calls `each` with every non-blank line of `text`.
+Status each_line(std::string_view text, const LineFn& each) {
+  while (!text.empty()) {
+    std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!blank(line)) GATE_TRY(each(line));
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  }
+  return ok_status();
+}
+
+std::uint64_t line_count(std::string_view text) {
+  std::uint64_t n = 0;
+  (void)each_line(text, [&n](std::string_view) {
+    ++n;
+    return ok_status();
+  });
+  return n;
+}
+
+// A state given as JSON Lines text (the changes already those after the published sequence).
+class JsonlSource final : public RecordSource {
+ public:
+  JsonlSource(std::uint64_t sequence, const std::string& records, const std::string& changes)
+      : sequence_(sequence), records_(records), changes_(changes) {}
+  std::uint64_t sequence() const override { return sequence_; }
+  Result<std::uint64_t> record_count() override { return line_count(records_); }
+  Status each_record(const LineFn& each) override { return each_line(records_, each); }
+  Result<std::uint64_t> change_count(std::uint64_t) override { return line_count(changes_); }
+  Status each_change(std::uint64_t, const LineFn& each) override {
+    return each_line(changes_, each);
+  }
+
+ private:
+  std::uint64_t sequence_;
+  const std::string& records_;
+  const std::string& changes_;
+};
+
+// Streams `count` lines from `lines` into a signed data file `name`: header, varint count, each
+// line parsed and encoded, flushed to the writer in pieces of about 64 KiB; then the signature.
+Result<feed::ManifestEntry> write_data_file(const std::string& dir, feed::FileKind kind,
+                                            std::uint64_t sequence,
+                                            const core::Sha256Digest* predecessor,
+                                            std::uint64_t count,
+                                            const std::function<Status(const LineFn&)>& lines,
+                                            const sim::P256KeyPair& key, sim::CtrDrbg& rng) {
+  const std::string name = file_name(kind, sequence);
+  GATE_TRY_ASSIGN(FeedFileWriter out, FeedFileWriter::create(dir, name));
+  GATE_TRY(out.write(feed::container_head(kind, sequence, predecessor, {})));
+  feed::ByteWriter w;
+  w.varint(count);
+  std::uint64_t n = 0;
+  GATE_TRY(lines([&](std::string_view line) -> Status {
+    if (blank(line)) return ok_status();
+    ++n;
+    GATE_TRY_ASSIGN(store::CacheChange change, store::parse_record_line(line, n));
+    Status s = feed::encode_record(w, change);
+    if (!s.ok()) {
+      return make_error(s.error().code,
+                        "record " + std::to_string(n - 1) + ": " + s.error().message);
+    }
+    if (w.out().size() >= (1u << 16)) {
+      GATE_TRY(out.write(w.out()));
+      w.out().clear();
+    }
+    return ok_status();
+  }));
+  if (n != count) {
+    return make_error(Errc::storage_error, "the registry gave " + std::to_string(n) +
+                                               " records after counting " + std::to_string(count));
+  }
+  GATE_TRY(out.write(w.out()));
+  GATE_TRY(out.sign(key, rng));
+  GATE_TRY_ASSIGN(FeedFileWriter::Committed done, out.commit());
+  return feed::ManifestEntry{sequence, name, done.size, done.sha256};
 }
 
 }  // namespace
@@ -70,40 +148,9 @@ Result<std::vector<std::uint8_t>> make_manifest_file(feed::Manifest manifest,
 
 Status write_file_atomically(const std::string& dir, const std::string& name,
                              std::span<const std::uint8_t> bytes) {
-  std::string tmp = dir + "/." + name + ".tmp";
-  std::string path = dir + "/" + name;
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io(tmp);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Error e = io(tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return e;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Error e = io(tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Error e = io(path);
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return io(dir);
-  int rc = ::fsync(dfd);
-  ::close(dfd);
-  if (rc != 0) return io(dir);
-  return ok_status();
+  GATE_TRY_ASSIGN(FeedFileWriter out, FeedFileWriter::create(dir, name));
+  GATE_TRY(out.write(bytes));
+  return out.commit().status();
 }
 
 Result<feed::Manifest> read_published_manifest(const std::string& dir) {
@@ -113,9 +160,9 @@ Result<feed::Manifest> read_published_manifest(const std::string& dir) {
   return feed::decode_manifest(file.payload);
 }
 
-Result<Published> publish(const PublishRequest& req, std::uint64_t registry_sequence,
-                          const std::string& records_jsonl, const std::string& changes_jsonl,
+Result<Published> publish(const PublishRequest& req, RecordSource& source,
                           const sim::P256KeyPair& key, sim::CtrDrbg& rng) {
+  const std::uint64_t registry_sequence = source.sequence();
   Result<feed::Manifest> current = read_published_manifest(req.feed_dir);
   if (!current.ok() && current.error().code != Errc::not_found) return current.error();
   if (current.ok() && registry_sequence < current->latest_sequence) {
@@ -128,27 +175,29 @@ Result<Published> publish(const PublishRequest& req, std::uint64_t registry_sequ
   Published published{registry_sequence, {}};
   bool snapshot = req.snapshot || !current.ok();
   if (snapshot) {
-    GATE_TRY_ASSIGN(auto changes, parse_jsonl(records_jsonl));
-    GATE_TRY_ASSIGN(auto payload, feed::encode_records(changes));
-    GATE_TRY_ASSIGN(auto file, make_feed_file(feed::FileKind::snapshot, registry_sequence, nullptr,
-                                              payload, key, rng));
-    published.file = file_name(feed::FileKind::snapshot, registry_sequence);
-    GATE_TRY(write_file_atomically(req.feed_dir, published.file, file));
-    manifest.snapshot = {registry_sequence, published.file, file.size(), *core::sha256(file)};
+    GATE_TRY_ASSIGN(std::uint64_t count, source.record_count());
+    GATE_TRY_ASSIGN(
+        manifest.snapshot,
+        write_data_file(
+            req.feed_dir, feed::FileKind::snapshot, registry_sequence, nullptr, count,
+            [&source](const LineFn& each) { return source.each_record(each); }, key, rng));
+    published.file = manifest.snapshot.name;
   } else {
     manifest = std::move(*current);
     manifest.rotation.reset();
     if (registry_sequence > manifest.latest_sequence) {
+      const std::uint64_t since = manifest.latest_sequence;
       const feed::ManifestEntry& last =
           manifest.deltas.empty() ? manifest.snapshot : manifest.deltas.back();
-      GATE_TRY_ASSIGN(auto changes, parse_jsonl(changes_jsonl));
-      GATE_TRY_ASSIGN(auto payload, feed::encode_records(changes));
-      GATE_TRY_ASSIGN(auto file, make_feed_file(feed::FileKind::delta, registry_sequence,
-                                                &last.sha256, payload, key, rng));
-      published.file = file_name(feed::FileKind::delta, registry_sequence);
-      GATE_TRY(write_file_atomically(req.feed_dir, published.file, file));
-      manifest.deltas.push_back(
-          {registry_sequence, published.file, file.size(), *core::sha256(file)});
+      GATE_TRY_ASSIGN(std::uint64_t count, source.change_count(since));
+      GATE_TRY_ASSIGN(
+          feed::ManifestEntry entry,
+          write_data_file(
+              req.feed_dir, feed::FileKind::delta, registry_sequence, &last.sha256, count,
+              [&source, since](const LineFn& each) { return source.each_change(since, each); }, key,
+              rng));
+      published.file = entry.name;
+      manifest.deltas.push_back(std::move(entry));
     }
   }
   manifest.latest_sequence = registry_sequence;
@@ -157,6 +206,13 @@ Result<Published> publish(const PublishRequest& req, std::uint64_t registry_sequ
   GATE_TRY_ASSIGN(auto bytes, make_manifest_file(manifest, key, req.previous_key, rng));
   GATE_TRY(write_file_atomically(req.feed_dir, std::string(feed::kManifestName), bytes));
   return published;
+}
+
+Result<Published> publish(const PublishRequest& req, std::uint64_t registry_sequence,
+                          const std::string& records_jsonl, const std::string& changes_jsonl,
+                          const sim::P256KeyPair& key, sim::CtrDrbg& rng) {
+  JsonlSource source(registry_sequence, records_jsonl, changes_jsonl);
+  return publish(req, source, key, rng);
 }
 
 }  // namespace gate::backoffice

@@ -10,6 +10,7 @@
 #include "firmware/feed/feed_file.h"
 #include "firmware/store/cache.h"
 #include "hal/result.h"
+#include "sim/backoffice/registry.h"
 #include "sim/ride_code/p256_key_pair.h"
 
 namespace gate::backoffice {
@@ -49,10 +50,17 @@ struct Published {
   std::string file;  // the snapshot or delta written; empty when only the manifest was renewed
 };
 
-// Publishes the registry's state at sequence `registry_sequence`: `records_jsonl` (the full
-// state) as a snapshot when asked or when there is no feed yet, else `changes_jsonl` (everything
-// after the manifest's latest sequence) as a delta chained to the latest file. A registry at the
-// manifest's sequence only renews the manifest. The data file is written before the manifest.
+// Publishes `source`'s state at source.sequence(): all its records as a snapshot when asked or
+// when there is no feed yet, else its changes after the manifest's latest sequence as a delta
+// chained to the latest file. A source at the manifest's sequence only renews the manifest. The
+// data file is streamed (read, encoded, hashed and written record by record, then signed, fsynced
+// and renamed into place) before the manifest is replaced the same way; memory stays bounded
+// whatever the record count. Give it a RegistryRead so that sequence and records are one state.
+Result<Published> publish(const PublishRequest& request, RecordSource& source,
+                          const sim::P256KeyPair& key, sim::CtrDrbg& rng);
+
+// The same from a state given as text: `records_jsonl` (the full state at `registry_sequence`)
+// and `changes_jsonl` (the changes after the published manifest's latest sequence).
 Result<Published> publish(const PublishRequest& request, std::uint64_t registry_sequence,
                           const std::string& records_jsonl, const std::string& changes_jsonl,
                           const sim::P256KeyPair& key, sim::CtrDrbg& rng);

@@ -2,6 +2,8 @@
 // reading the records back. The rules themselves are in registry_rules.cpp.
 #include "sim/backoffice/registry.h"
 
+#include <utility>
+
 #include "sim/backoffice/registry_store.h"
 
 namespace gate::backoffice {
@@ -57,6 +59,65 @@ Result<std::string> Registry::changes(std::uint64_t since) {
 
 Result<std::uint64_t> Registry::sequence() {
   return registry_store::read_sequence(db_.get());
+}
+
+Result<RegistryRead> Registry::begin_read() {
+  sqlite3* db = db_.get();
+  GATE_TRY(store::exec(db, "BEGIN"));
+  // The first read starts the snapshot: the sequence and everything read after it are one state.
+  Result<std::uint64_t> seq = registry_store::read_sequence(db);
+  if (!seq.ok()) {
+    (void)store::exec(db, "ROLLBACK");
+    return seq.error();
+  }
+  return RegistryRead(db, *seq);
+}
+
+RegistryRead::RegistryRead(RegistryRead&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), sequence_(other.sequence_) {}
+
+RegistryRead::~RegistryRead() {
+  if (db_) (void)store::exec(db_, "COMMIT");
+}
+
+namespace {
+
+Status each_row(sqlite3* db, sqlite3_stmt* s, const LineFn& each, std::string_view what) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) GATE_TRY(each(store::column_text(s, 0)));
+  if (rc != SQLITE_DONE) return store::sqlite_error(db, what);
+  return ok_status();
+}
+
+Result<std::uint64_t> count_of(sqlite3* db, sqlite3_stmt* s, std::string_view what) {
+  if (sqlite3_step(s) != SQLITE_ROW) return store::sqlite_error(db, what);
+  return static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+}
+
+}  // namespace
+
+Result<std::uint64_t> RegistryRead::record_count() {
+  GATE_TRY_ASSIGN(StmtHandle s, prepare(db_, "SELECT COUNT(*) FROM records"));
+  return count_of(db_, s.get(), "count records");
+}
+
+Status RegistryRead::each_record(const LineFn& each) {
+  GATE_TRY_ASSIGN(StmtHandle s, prepare(db_, "SELECT line FROM records ORDER BY kind, key"));
+  return each_row(db_, s.get(), each, "read records");
+}
+
+Result<std::uint64_t> RegistryRead::change_count(std::uint64_t since) {
+  GATE_TRY_ASSIGN(StmtHandle s, prepare(db_, "SELECT COUNT(*) FROM changes WHERE sequence > ?"));
+  sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(since));
+  return count_of(db_, s.get(), "count changes");
+}
+
+Status RegistryRead::each_change(std::uint64_t since, const LineFn& each) {
+  GATE_TRY_ASSIGN(StmtHandle s, prepare(db_,
+                                        "SELECT line FROM changes WHERE sequence > ? "
+                                        "ORDER BY sequence, position"));
+  sqlite3_bind_int64(s.get(), 1, static_cast<sqlite3_int64>(since));
+  return each_row(db_, s.get(), each, "read changes");
 }
 
 }  // namespace gate::backoffice

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "firmware/store/sqlite.h"
@@ -16,6 +18,45 @@ namespace gate::backoffice {
 
 // Records are written with times in this zone (Beijing, +08:00).
 inline constexpr int kRecordUtcOffsetMinutes = 8 * 60;
+
+using LineFn = std::function<Status(std::string_view line)>;
+
+// What a feed publisher reads: one state of a registry, with the sequence that state is at, the
+// full set of records and the change log. Lines are records.md JSON lines.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  virtual std::uint64_t sequence() const = 0;
+  virtual Result<std::uint64_t> record_count() = 0;
+  // Every current record, in records() order.
+  virtual Status each_record(const LineFn& each) = 0;
+  // The changes with a sequence above `since`, in changes() order, and how many there are.
+  virtual Result<std::uint64_t> change_count(std::uint64_t since) = 0;
+  virtual Status each_change(std::uint64_t since, const LineFn& each) = 0;
+};
+
+// A consistent read of a registry: one SQLite read transaction, begun by reading the sequence, so
+// everything read through it belongs to the state at that sequence (WAL readers see a snapshot);
+// an `apply` committing meanwhile can neither slip records past the sequence nor hide ones it
+// covers. Ends the transaction when destroyed; the Registry must outlive it.
+class RegistryRead final : public RecordSource {
+ public:
+  RegistryRead(RegistryRead&& other) noexcept;
+  RegistryRead& operator=(RegistryRead&&) = delete;
+  ~RegistryRead() override;
+
+  std::uint64_t sequence() const override { return sequence_; }
+  Result<std::uint64_t> record_count() override;
+  Status each_record(const LineFn& each) override;
+  Result<std::uint64_t> change_count(std::uint64_t since) override;
+  Status each_change(std::uint64_t since, const LineFn& each) override;
+
+ private:
+  friend class Registry;
+  RegistryRead(sqlite3* db, std::uint64_t sequence) : db_(db), sequence_(sequence) {}
+  sqlite3* db_;
+  std::uint64_t sequence_;
+};
 
 class Registry {
  public:
@@ -37,6 +78,9 @@ class Registry {
 
   // The sequence of the last applied operation (0 for a new registry).
   Result<std::uint64_t> sequence();
+
+  // Starts a consistent read (RegistryRead). Errc::storage_error if a transaction is open.
+  Result<RegistryRead> begin_read();
 
  private:
   explicit Registry(store::DbHandle db) : db_(std::move(db)) {}

@@ -43,7 +43,10 @@ int cmd_sync(const Args& args) {
   feed::DirectoryFeedSource source(*dir);
   auto r = feed::sync_once(source, *cache, *key, now);
   if (!r.ok()) {
-    std::cerr << "gate-sim: sync refused: " << r.error().message << " (cache unchanged)\n";
+    // A refused file changed nothing, but files applied before it in this sync stay applied.
+    auto state = cache->sync_state();
+    std::cerr << "gate-sim: sync refused: " << r.error().message << " (cache at sequence "
+              << (state.ok() ? state->sequence : 0) << ")\n";
     return 1;
   }
   std::cout << "sequence " << r->sequence_before << " -> " << r->sequence_after

@@ -130,6 +130,11 @@ Result<RawSignature> P256KeyPair::sign(std::span<const std::uint8_t> message, Ct
   if (mbedtls_sha256_ret(message.data(), message.size(), digest.data(), /*is224=*/0) != 0) {
     return make_error(Errc::io_error, "p256 sign: SHA-256 failed");
   }
+  return sign_digest(digest, rng);
+}
+
+Result<RawSignature> P256KeyPair::sign_digest(const std::array<std::uint8_t, 32>& digest,
+                                              CtrDrbg& rng) const {
   mbedtls_ecp_keypair* key = mbedtls_pk_ec(state_->context.pk);
   Mpi r;
   Mpi s;

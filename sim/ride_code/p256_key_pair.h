@@ -41,6 +41,8 @@ class P256KeyPair {
   // ECDSA P-256 / SHA-256 signature of `message`, raw r || s (zero-padded). The nonce is derived
   // from the key and the message (RFC 6979); `rng` only blinds the computation.
   Result<RawSignature> sign(std::span<const std::uint8_t> message, CtrDrbg& rng) const;
+  // The same signature, given the message's SHA-256 (for messages hashed as they are streamed).
+  Result<RawSignature> sign_digest(const std::array<std::uint8_t, 32>& digest, CtrDrbg& rng) const;
 
  private:
   struct State;
