@@ -178,8 +178,17 @@ Result<feed::SyncOutcome> FeedSyncer::sync(Instant now) {
   if (Status s = open_cache(); !s.ok()) {
     return make_error(s.error().code, "cache: " + s.error().message);
   }
+  const auto before = cache_->sync_state();
   auto outcome = feed::sync_once(*source_, *cache_, keys_.current(), now);
   if (!outcome.ok()) {
+    // A verification refusal changes nothing; a record that fails to decode at apply time (only
+    // in a file the feed key signed) leaves the files before it applied: say where the cache is.
+    cache_note_ = "cache unchanged";
+    const auto after = cache_->sync_state();
+    if (!building_new_cache_ && before.ok() && after.ok() &&
+        after->sequence != before->sequence) {
+      cache_note_ = "cache now at sequence " + std::to_string(after->sequence);
+    }
     drop_new_cache();
     return outcome.error();
   }
@@ -218,7 +227,7 @@ Result<feed::SyncOutcome> FeedSyncer::run_once(Instant now) {
            (outcome->new_pinned_key ? ", feed key rotated" : "");
     log(LogLevel::info, kTag, line);
   } else if (outcome.error().code == Errc::malformed) {
-    line = "feed sync refused: " + outcome.error().message + "; cache unchanged";
+    line = "feed sync refused: " + outcome.error().message + "; " + cache_note_;
     log(LogLevel::error, kTag, line);
   } else {
     line = "feed sync failed: " + outcome.error().message + "; will retry";

@@ -94,7 +94,8 @@ class FeedSyncer {
   std::unique_ptr<HttpsFeedSource> source_;
   KeyChain keys_;
   std::optional<store::CacheWriter> cache_;
-  bool building_new_cache_ = false;  // cache_ is the aside file, renamed in after a good sync
+  bool building_new_cache_ = false;
+  std::string cache_note_;  // for a refusal's log line: "cache unchanged" or where it is now  // cache_ is the aside file, renamed in after a good sync
   std::function<void(const feed::SyncOutcome&)> on_good_sync_;
 
   std::mutex run_mutex_;      // one run_once at a time

@@ -72,8 +72,8 @@ Result<BackOffice> publish_and_sync(const std::string& ops_path, const ScratchDi
   if (!applied.ok()) {
     return make_error(applied.error().code, ops_path + ": " + applied.error().message);
   }
-  GATE_TRY_ASSIGN(std::string records, registry.records());
-  GATE_TRY_ASSIGN(std::string changes, registry.changes(0));
+  // One read transaction: the sequence published covers exactly the records read.
+  GATE_TRY_ASSIGN(backoffice::RegistryRead reading, registry.begin_read());
 
   GATE_TRY_ASSIGN(CtrDrbg rng, CtrDrbg::from_system_entropy());
   GATE_TRY_ASSIGN(P256KeyPair feed_key, P256KeyPair::generate(rng));
@@ -83,7 +83,7 @@ Result<BackOffice> publish_and_sync(const std::string& ops_path, const ScratchDi
   request.expires_in = kFeedLifetime;
   request.now = start;
   GATE_TRY_ASSIGN(backoffice::Published published,
-                  backoffice::publish(request, *applied, records, changes, feed_key, rng));
+                  backoffice::publish(request, reading, feed_key, rng));
   done.sequence = published.sequence;
 
   GATE_TRY_ASSIGN(store::CacheWriter cache, store::CacheWriter::open(cache_path));
