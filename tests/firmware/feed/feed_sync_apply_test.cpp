@@ -11,80 +11,13 @@
 #include "tests/firmware/feed/feed_test_support.h"
 
 using namespace feed_test;
-using gate::backoffice::make_feed_file;
-using gate::backoffice::make_manifest_file;
-using gate::backoffice::write_file_atomically;
 using gate::feed::FileKind;
-using gate::feed::Manifest;
-using gate::feed::ManifestEntry;
 
-namespace {
-
-std::vector<CacheChange> bindings(int from, int n) {
-  std::vector<CacheChange> out;
-  for (int i = from; i < from + n; ++i) {
-    out.push_back(binding("qr:" + std::to_string(100000 + i), "id-" + std::to_string(i),
-                          BindingStatus::active, Media::qr, i));
-  }
-  return out;
-}
-
-std::vector<std::uint8_t> payload_of(const std::vector<CacheChange>& changes) {
-  auto p = gate::feed::encode_records(changes);
-  REQUIRE(p.ok());
-  return *p;
-}
-
-// The payload of `changes` (qr bindings) with the media byte of record `index` set to a value
-// outside its set: a file signed over it is well signed, but not decodable.
-std::vector<std::uint8_t> with_bad_record(const std::vector<CacheChange>& changes,
-                                          std::size_t index) {
-  auto payload = payload_of(changes);
-  auto one = payload_of({changes[index]});
-  auto at = std::search(payload.begin(), payload.end(), one.begin() + 1, one.end());
-  REQUIRE(at != payload.end());
-  const auto& b = std::get<gate::core::Binding>(changes[index]);
-  // tag, cred (kind + 8 bytes), identity (length + bytes), then the media byte.
-  *(at + 1 + 9 + 1 + static_cast<std::ptrdiff_t>(b.identity.size())) = 9;
-  return payload;
-}
-
-// A feed directory written file by file, so a test can sign a payload the publisher would never
-// make.
-struct HandFeed {
-  TestFeed feed;
-  Manifest manifest;
-
-  ManifestEntry put(FileKind kind, std::uint64_t seq, const std::vector<std::uint8_t>& payload) {
-    const ManifestEntry* last =
-        manifest.deltas.empty() ? &manifest.snapshot : &manifest.deltas.back();
-    auto file = make_feed_file(kind, seq, kind == FileKind::delta ? &last->sha256 : nullptr,
-                               payload, feed.key, feed.rng);
-    REQUIRE(file.ok());
-    std::string name =
-        (kind == FileKind::snapshot ? "snapshot-" : "delta-") + std::to_string(seq) + ".gfd";
-    REQUIRE(write_file_atomically(feed.path(), name, *file).ok());
-    ManifestEntry e{seq, name, file->size(), *gate::core::sha256(*file)};
-    if (kind == FileKind::snapshot) {
-      manifest.snapshot = e;
-      manifest.deltas.clear();
-    } else {
-      manifest.deltas.push_back(e);
-    }
-    manifest.latest_sequence = seq;
-    manifest.made_at = feed.now;
-    manifest.expires_at = feed.now + std::chrono::hours(1);
-    auto m = make_manifest_file(manifest, feed.key, nullptr, feed.rng);
-    REQUIRE(m.ok());
-    REQUIRE(write_file_atomically(feed.path(), "manifest.gfd", *m).ok());
-    return e;
-  }
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("feed apply: a bad record in the middle of a snapshot leaves the cache as it was") {
-  HandFeed hand;
+  TestFeed feed;
+  HandFeed hand{feed};
   CacheDir d;
   CacheWriter w = open_writer(d.file("c.db"));
   cache_test::apply(w, every_kind());
@@ -113,7 +46,8 @@ TEST_CASE("feed apply: a bad record in the middle of a snapshot leaves the cache
 }
 
 TEST_CASE("feed apply: a bad record in a later delta rolls back that delta only") {
-  HandFeed hand;
+  TestFeed feed;
+  HandFeed hand{feed};
   CacheDir d;
   CacheWriter w = open_writer(d.file("c.db"));
   hand.put(FileKind::snapshot, 3, payload_of(bindings(0, 10)));
@@ -167,7 +101,8 @@ class TamperingSource final : public gate::feed::FeedSource {
 }  // namespace
 
 TEST_CASE("feed apply: a snapshot changed on disk after its verification is not applied") {
-  HandFeed hand;
+  TestFeed feed;
+  HandFeed hand{feed};
   hand.put(FileKind::snapshot, 3, payload_of(bindings(0, 100)));
   hand.put(FileKind::delta, 5, payload_of(bindings(100, 10)));
   CacheDir d;

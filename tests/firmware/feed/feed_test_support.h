@@ -2,6 +2,7 @@
 // and a feed directory published with a test key.
 #pragma once
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -107,6 +108,71 @@ struct TestFeed {
     INFO((p.ok() ? std::string() : p.error().message));
     REQUIRE(p.ok());
     return *p;
+  }
+};
+
+// `n` ride-code account bindings, qr:100000+from on.
+inline std::vector<CacheChange> bindings(int from, int n) {
+  std::vector<CacheChange> out;
+  for (int i = from; i < from + n; ++i) {
+    out.push_back(binding("qr:" + std::to_string(100000 + i), "id-" + std::to_string(i),
+                          BindingStatus::active, Media::qr, i));
+  }
+  return out;
+}
+
+inline std::vector<std::uint8_t> payload_of(const std::vector<CacheChange>& changes) {
+  auto p = gate::feed::encode_records(changes);
+  REQUIRE(p.ok());
+  return *p;
+}
+
+// The payload of `changes` (qr bindings) with the media byte of record `index` set to a value
+// outside its set: a file signed over it is well signed, but not decodable.
+inline std::vector<std::uint8_t> with_bad_record(const std::vector<CacheChange>& changes,
+                                                 std::size_t index) {
+  auto payload = payload_of(changes);
+  auto one = payload_of({changes[index]});
+  auto at = std::search(payload.begin(), payload.end(), one.begin() + 1, one.end());
+  REQUIRE(at != payload.end());
+  const auto& b = std::get<gate::core::Binding>(changes[index]);
+  // tag, cred (kind + 8 bytes), identity (length + bytes), then the media byte.
+  *(at + 1 + 9 + 1 + static_cast<std::ptrdiff_t>(b.identity.size())) = 9;
+  return payload;
+}
+
+// A feed directory written file by file, so a test can sign a payload the publisher would never
+// make.
+struct HandFeed {
+  explicit HandFeed(TestFeed& f) : feed(f) {}
+  TestFeed& feed;
+  gate::feed::Manifest manifest;
+
+  gate::feed::ManifestEntry put(gate::feed::FileKind kind, std::uint64_t seq,
+                                const std::vector<std::uint8_t>& payload) {
+    const gate::feed::ManifestEntry* last =
+        manifest.deltas.empty() ? &manifest.snapshot : &manifest.deltas.back();
+    auto file = gate::backoffice::make_feed_file(
+        kind, seq, kind == gate::feed::FileKind::delta ? &last->sha256 : nullptr, payload, feed.key,
+        feed.rng);
+    REQUIRE(file.ok());
+    std::string name = (kind == gate::feed::FileKind::snapshot ? "snapshot-" : "delta-") +
+                       std::to_string(seq) + ".gfd";
+    REQUIRE(gate::backoffice::write_file_atomically(feed.path(), name, *file).ok());
+    gate::feed::ManifestEntry e{seq, name, file->size(), *gate::core::sha256(*file)};
+    if (kind == gate::feed::FileKind::snapshot) {
+      manifest.snapshot = e;
+      manifest.deltas.clear();
+    } else {
+      manifest.deltas.push_back(e);
+    }
+    manifest.latest_sequence = seq;
+    manifest.made_at = feed.now;
+    manifest.expires_at = feed.now + std::chrono::hours(1);
+    auto m = gate::backoffice::make_manifest_file(manifest, feed.key, nullptr, feed.rng);
+    REQUIRE(m.ok());
+    REQUIRE(gate::backoffice::write_file_atomically(feed.path(), "manifest.gfd", *m).ok());
+    return e;
   }
 };
 

@@ -321,3 +321,23 @@ TEST_CASE("FeedSyncer: the thread syncs at start, and stop() ends a download in 
   CHECK(status.sequence == 9);
   CHECK_THAT(s.site.nginx.access_log(), Catch::Contains(" 206 /slow/snapshot-9.gfd"));
 }
+
+TEST_CASE("FeedSyncer: a bad record in a signed delta keeps the deltas before it, and says so",
+          "[feed-syncer]") {
+  Site site;
+  AllLogs logs;
+  HandFeed hand{site.feed};
+  hand.put(gate::feed::FileKind::snapshot, 3, payload_of(bindings(0, 10)));
+  auto syncer = site.syncer(site.config());
+  REQUIRE(syncer->run_once(site.feed.now).ok());
+  hand.put(gate::feed::FileKind::delta, 5, payload_of(bindings(10, 10)));
+  hand.put(gate::feed::FileKind::delta, 8, with_bad_record(bindings(20, 10), 9));
+  logs.take();
+  REQUIRE_FALSE(syncer->run_once(site.feed.now).ok());
+  auto lines = logs.take();
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Catch::StartsWith("feed: feed sync refused: delta-8.gfd: records: ") &&
+                           Catch::EndsWith("; cache now at sequence 5"));
+  CHECK(site.binding_status("qr:100019") == "active");  // delta 5's last binding
+  CHECK(site.binding_status("qr:100020") == "none");    // nothing of delta 8
+}
