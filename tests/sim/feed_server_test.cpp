@@ -19,6 +19,7 @@
 #include <random>
 
 #include "firmware/sync/https_client.h"
+#include "tests/support/loopback.h"
 #include "tests/support/temp_dir.h"
 
 using namespace std::chrono;
@@ -26,16 +27,10 @@ using gate::sim::FeedServer;
 using gate::sim::FeedServerOptions;
 using gate::sync::HttpsClient;
 using gate::sync::HttpsClientConfig;
+using gate::test::random_bytes;
 using gate::test::TempDir;
 
 namespace {
-
-std::string random_bytes(std::size_t size, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::string out(size, '\0');
-  for (char& c : out) c = static_cast<char>(gen());
-  return out;
-}
 
 std::string text(const gate::sync::HttpResponse& r) {
   return {r.body.begin(), r.body.end()};
@@ -247,18 +242,11 @@ TEST_CASE("feed server: a client configured with another CA refuses it") {
 
 TEST_CASE("feed server: a silent connection does not hold up a client") {
   Site site;
-  int raw = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(raw >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(site.server->port());
-  REQUIRE(::connect(raw, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   // Connected, never says a word: the server must keep serving others meanwhile.
+  gate::test::SilentClient silent(site.server->port());
   auto r = site.client(site.config())->get("manifest.gfd");
   REQUIRE(r.ok());
   CHECK(text(*r) == "manifest");
-  ::close(raw);
 }
 
 TEST_CASE("feed server: stop() with a client connected is prompt and the client then fails") {

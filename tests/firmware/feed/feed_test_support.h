@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -83,6 +84,27 @@ inline std::string dump_cache(const std::string& path, bool with_sync = true) {
   auto w = CacheWriter::open(path);
   REQUIRE(w.ok());
   return dump_cache(w->db(), with_sync);
+}
+
+// `base` with `edits` random byte changes, deletions or insertions (never empty).
+inline std::vector<std::uint8_t> mutated(std::vector<std::uint8_t> m, int edits,
+                                         std::mt19937& gen) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int e = 0; e < edits; ++e) {
+    std::size_t at = static_cast<std::size_t>(gen() % m.size());
+    switch (gen() % 3) {
+      case 0:
+        m[at] = static_cast<std::uint8_t>(byte(gen));
+        break;
+      case 1:
+        m.erase(m.begin() + static_cast<std::ptrdiff_t>(at));
+        break;
+      default:
+        m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), static_cast<std::uint8_t>(byte(gen)));
+    }
+    if (m.empty()) m.push_back(0);
+  }
+  return m;
 }
 
 // A temporary feed directory and a publishing key.

@@ -117,23 +117,7 @@ TEST_CASE("record decoder: equals decode_records on random and mutated input") {
   std::uniform_int_distribution<int> byte(0, 255);
   int errors = 0;
   for (int round = 0; round < 20000; ++round) {
-    std::vector<std::uint8_t> m = base;
-    int edits = 1 + round % 4;
-    for (int e = 0; e < edits; ++e) {
-      std::size_t at = static_cast<std::size_t>(gen() % m.size());
-      switch (gen() % 3) {
-        case 0:
-          m[at] = static_cast<std::uint8_t>(byte(gen));
-          break;
-        case 1:
-          m.erase(m.begin() + static_cast<std::ptrdiff_t>(at));
-          break;
-        default:
-          m.insert(m.begin() + static_cast<std::ptrdiff_t>(at),
-                   static_cast<std::uint8_t>(byte(gen)));
-      }
-      if (m.empty()) m.push_back(0);
-    }
+    std::vector<std::uint8_t> m = mutated(base, 1 + round % 4, gen);
     std::string expected = batch(m);
     errors += expected.rfind("error", 0) == 0 ? 1 : 0;
     std::size_t buffer = 16 + gen() % 64;

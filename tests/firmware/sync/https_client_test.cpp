@@ -17,21 +17,16 @@
 
 #include "tests/firmware/sync/nginx_fixture.h"
 #include "tests/support/log_capture.h"
+#include "tests/support/loopback.h"
 #include "tests/support/temp_dir.h"
 
 using namespace std::chrono;
 using gate::sync::HttpsClient;
 using gate::sync::HttpsClientConfig;
 using gate::test::NginxServer;
+using gate::test::random_bytes;
 
 namespace {
-
-std::string random_bytes(std::size_t size, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::string out(size, '\0');
-  for (char& c : out) c = static_cast<char>(gen());
-  return out;
-}
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
@@ -219,17 +214,10 @@ TEST_CASE("HttpsClient: a server that never speaks times the handshake out", "[h
   gate::test::TempDir dir;
   const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
   // Listening, never accepting: the kernel completes TCP, nobody answers the ClientHello.
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(listener, 4) == 0);
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  gate::test::SilentListener listener;
 
   HttpsClientConfig c;
-  c.base_url = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  c.base_url = "https://127.0.0.1:" + std::to_string(listener.port()) + "/";
   c.ca_file = pki.ca_cert;
   c.handshake_timeout = milliseconds(300);
   auto client = HttpsClient::create(c);
@@ -237,7 +225,6 @@ TEST_CASE("HttpsClient: a server that never speaks times the handshake out", "[h
   const auto start = steady_clock::now();
   auto r = (*client)->get("x");
   const auto took = steady_clock::now() - start;
-  ::close(listener);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == gate::Errc::timeout);
   CHECK_THAT(r.error().message, Catch::Contains("handshake") && Catch::Contains("timed out"));
@@ -302,30 +289,22 @@ TEST_CASE("HttpsClient: interrupt() ends a wait on a silent server at once", "[h
   gate::test::TempDir dir;
   const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
   // Listening, never accepting: the client's handshake waits for a ServerHello that never comes.
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(listener, 4) == 0);
-  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  gate::test::SilentListener listener;
 
   HttpsClientConfig c;
-  c.base_url = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  c.base_url = "https://127.0.0.1:" + std::to_string(listener.port()) + "/";
   c.ca_file = pki.ca_cert;
   c.handshake_timeout = seconds(60);
   auto client = HttpsClient::create(c);
   REQUIRE(client);
   gate::Result<gate::sync::HttpResponse> r = gate::make_error(gate::Errc::io_error, "not run");
   std::thread getting([&] { r = (*client)->get("x"); });
-  pollfd pending{listener, POLLIN, 0};
+  pollfd pending{listener.fd(), POLLIN, 0};
   const bool connected = ::poll(&pending, 1, 5000) == 1;  // the TCP connection is queued
   const auto asked = steady_clock::now();
   (*client)->interrupt();
   getting.join();
   const auto took = steady_clock::now() - asked;
-  ::close(listener);
   CHECK(connected);
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message, Catch::Contains("interrupted"));
