@@ -209,21 +209,30 @@ TEST_CASE("HttpsClient: nginx killed mid-download, download resumes with Range",
   CHECK(read_file(target) == site.large);
 }
 
-TEST_CASE("HttpsClient: a server that never speaks times the handshake out", "[https]") {
+// A TLS "server" that listens and never answers: the kernel completes TCP, nobody answers the
+// ClientHello; and a client for it that trusts a real CA.
+struct SilentServer {
   gate::test::LogCapture logs;
   gate::test::TempDir dir;
   const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
-  // Listening, never accepting: the kernel completes TCP, nobody answers the ClientHello.
   gate::test::SilentListener listener;
 
-  HttpsClientConfig c;
-  c.base_url = "https://127.0.0.1:" + std::to_string(listener.port()) + "/";
-  c.ca_file = pki.ca_cert;
-  c.handshake_timeout = milliseconds(300);
-  auto client = HttpsClient::create(c);
-  REQUIRE(client);
+  std::unique_ptr<HttpsClient> client(milliseconds handshake_timeout) const {
+    HttpsClientConfig c;
+    c.base_url = "https://127.0.0.1:" + std::to_string(listener.port()) + "/";
+    c.ca_file = pki.ca_cert;
+    c.handshake_timeout = handshake_timeout;
+    auto made = HttpsClient::create(c);
+    REQUIRE(made);
+    return std::move(*made);
+  }
+};
+
+TEST_CASE("HttpsClient: a server that never speaks times the handshake out", "[https]") {
+  SilentServer silent;
+  auto client = silent.client(milliseconds(300));
   const auto start = steady_clock::now();
-  auto r = (*client)->get("x");
+  auto r = client->get("x");
   const auto took = steady_clock::now() - start;
   REQUIRE_FALSE(r);
   CHECK(r.error().code == gate::Errc::timeout);
@@ -285,24 +294,14 @@ TEST_CASE("HttpsClient: a 200 to a Range request starts the file over", "[https]
 }
 
 TEST_CASE("HttpsClient: interrupt() ends a wait on a silent server at once", "[https]") {
-  gate::test::LogCapture logs;
-  gate::test::TempDir dir;
-  const gate::test::TestPki pki = gate::test::make_test_pki(dir.path());
-  // Listening, never accepting: the client's handshake waits for a ServerHello that never comes.
-  gate::test::SilentListener listener;
-
-  HttpsClientConfig c;
-  c.base_url = "https://127.0.0.1:" + std::to_string(listener.port()) + "/";
-  c.ca_file = pki.ca_cert;
-  c.handshake_timeout = seconds(60);
-  auto client = HttpsClient::create(c);
-  REQUIRE(client);
+  SilentServer silent;
+  auto client = silent.client(seconds(60));
   gate::Result<gate::sync::HttpResponse> r = gate::make_error(gate::Errc::io_error, "not run");
-  std::thread getting([&] { r = (*client)->get("x"); });
-  pollfd pending{listener.fd(), POLLIN, 0};
+  std::thread getting([&] { r = client->get("x"); });
+  pollfd pending{silent.listener.fd(), POLLIN, 0};
   const bool connected = ::poll(&pending, 1, 5000) == 1;  // the TCP connection is queued
   const auto asked = steady_clock::now();
-  (*client)->interrupt();
+  client->interrupt();
   getting.join();
   const auto took = steady_clock::now() - asked;
   CHECK(connected);
@@ -310,8 +309,8 @@ TEST_CASE("HttpsClient: interrupt() ends a wait on a silent server at once", "[h
   CHECK_THAT(r.error().message, Catch::Contains("interrupted"));
   CHECK(took < seconds(5));  // a hang guard: the handshake alone would wait 60 s
 
-  auto again = (*client)->get("x");  // still interrupted until cleared
+  auto again = client->get("x");  // still interrupted until cleared
   REQUIRE_FALSE(again);
   CHECK_THAT(again.error().message, Catch::Contains("interrupted"));
-  (*client)->clear_interrupt();
+  client->clear_interrupt();
 }
