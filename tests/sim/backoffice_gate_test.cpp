@@ -1,6 +1,7 @@
 // The registry's rules as a gate sees them, end to end through the real programs: operations
-// applied with `gate-backoffice apply`, written with `records`, built into a cache with
-// `gate-sim cache-build` and tapped in `gate-sim run`. Expected reasons come from decisions.md's
+// applied with `gate-backoffice apply`, published as a signed feed with `gate-backoffice publish`
+// (a snapshot, then a delta with the rules' changes), synced with `gate-sim sync` and tapped in
+// `gate-sim run`. Expected reasons come from decisions.md's
 // decision table under a policy that enforces health and denies not-upgraded cards (so a card
 // that is no longer bound is unambiguously `not_upgraded`): row 6 blocked → card_blocked, row 7
 // lost → card_lost, row 8 no current binding → not_upgraded, row 15 bound and green → ok.
@@ -10,9 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "child_process.h"
+#include "backoffice_steps.h"
 #include "tests/support/temp_dir.h"
 
+using gate::test::apply_ops;
 using gate::test::gate_backoffice;
 using gate::test::gate_sim;
 using gate::test::run_to_end;
@@ -38,13 +40,6 @@ std::string green(const std::string& identity) {
          "\n";
 }
 
-int apply_ops(const TempDir& dir, const std::string& name, const std::string& ops) {
-  std::ofstream(dir.file(name)) << ops;
-  return run_to_end(
-             gate_backoffice({"apply", "--registry", dir.file("reg.db"), "--ops", dir.file(name)}))
-      .exit_code;
-}
-
 }  // namespace
 
 TEST_CASE("the registry's rules reach the gate: unbound, replaced, lost, refunded, 6th refused") {
@@ -64,26 +59,25 @@ TEST_CASE("the registry's rules reach the gate: unbound, replaced, lost, refunde
         bind_op("tu:310517000000000044" + std::to_string(i), "id-e" + std::to_string(i), "id-h");
   }
   setup += green("id-e6");
-  REQUIRE(apply_ops(dir, "setup.jsonl", setup) == 0);
-  REQUIRE(apply_ops(dir, "changes.jsonl",
-                    status_op("unbind", old_card) + bind_op(new_card, "id-a") +
-                        status_op("report_lost", lost) + status_op("refund", refunded)) == 0);
+  const std::string synced_at = "2022-05-23T05:30:00+08:00";
+  REQUIRE(gate::test::make_feed(dir) == 0);
+  REQUIRE(gate::test::apply_and_publish(dir, "setup.jsonl", setup, synced_at) == 0);
+  REQUIRE(gate::test::sync_feed(dir, synced_at) == 0);  // the snapshot
+  REQUIRE(gate::test::apply_and_publish(dir, "changes.jsonl",
+                                        status_op("unbind", old_card) + bind_op(new_card, "id-a") +
+                                            status_op("report_lost", lost) +
+                                            status_op("refund", refunded),
+                                        synced_at) == 0);
   CHECK(apply_ops(dir, "refused.jsonl", bind_op(sixth, "id-e6", "id-h")) == 1);
-
-  auto records = run_to_end(gate_backoffice(
-      {"records", "--registry", dir.file("reg.db"), "--out", dir.file("records.jsonl")}));
-  REQUIRE(records.exit_code == 0);
-  auto built =
-      run_to_end(gate_sim({"cache-build", "--records", dir.file("records.jsonl"), "--out",
-                           dir.file("cache.db"), "--synced-at", "2022-05-23T05:30:00+08:00"}));
-  REQUIRE(built.exit_code == 0);
+  REQUIRE(gate::test::publish(dir, synced_at) == 0);    // nothing new: the manifest renewed
+  REQUIRE(gate::test::sync_feed(dir, synced_at) == 0);  // the delta
   std::ofstream(dir.file("scenario.txt")) << "clock 2022-05-23T06:00:00+08:00\n"
                                           << "tap " << old_card << "\nwait 3s\n"
                                           << "tap " << new_card << "\npass\nwait 3s\n"
                                           << "tap " << lost << "\nwait 3s\n"
                                           << "tap " << refunded << "\nwait 3s\n"
                                           << "tap " << sixth << "\nwait 3s\n";
-  auto run = run_to_end(gate_sim({"run", "--cache", dir.file("cache.db"), "--gate",
+  auto run = run_to_end(gate_sim({"run", "--cache", dir.file("synced.db"), "--gate",
                                   "L1:S07:G03:entry", "--scenario", dir.file("scenario.txt")}));
   REQUIRE(run.exit_code == 0);
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "child_process.h"
+#include "backoffice_steps.h"
 #include "firmware/store/cache.h"
 #include "firmware/store/sqlite.h"
 #include "tests/firmware/feed/feed_test_support.h"
@@ -31,22 +31,16 @@ std::string lost_op(const std::string& cred) {
   return R"({"op":"report_lost","credential":")" + cred + R"(","at":")" + kAt + "\"}\n";
 }
 
-int run(std::vector<std::string> argv, bool sim = false) {
-  auto r = run_to_end(sim ? gate_sim(std::move(argv)) : gate_backoffice(std::move(argv)));
-  return r.exit_code;
-}
-
 int apply_and_publish(const TempDir& dir, const std::string& name, const std::string& ops) {
-  std::ofstream(dir.file(name)) << ops;
-  if (run({"apply", "--registry", dir.file("reg.db"), "--ops", dir.file(name)}) != 0) return -1;
-  return run({"publish", "--registry", dir.file("reg.db"), "--feed-dir", dir.file("feed"), "--key",
-              dir.file("feed.pem"), "--now", kNow});
+  return gate::test::apply_and_publish(dir, name, ops, kNow);
 }
 
 int sync(const TempDir& dir) {
-  return run({"sync", "--feed-dir", dir.file("feed"), "--cache", dir.file("synced.db"),
-              "--feed-key", dir.file("feed.pub"), "--now", kNow},
-             true);
+  return gate::test::sync_feed(dir, kNow);
+}
+
+int run(std::vector<std::string> argv, bool sim = false) {
+  return gate::test::run_tool(std::move(argv), sim);
 }
 
 // The record tables of a cache, every row, in a canonical order (the sync state differs by design).
@@ -60,8 +54,7 @@ std::string dump(const std::string& path) {
 
 TEST_CASE("feed end to end: published deltas synced into a cache equal the registry's records") {
   TempDir dir;
-  std::filesystem::create_directory(dir.file("feed"));
-  REQUIRE(run({"feed-key", "--out", dir.file("feed.pem"), "--pub", dir.file("feed.pub")}) == 0);
+  REQUIRE(gate::test::make_feed(dir) == 0);
   const std::string a = "tu:3105170000000000411";
   const std::string b = "tu:3105170000000000421";
   REQUIRE(apply_and_publish(dir, "ops1.jsonl", bind_op(a, "id-a")) == 0);
