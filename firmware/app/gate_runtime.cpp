@@ -58,7 +58,10 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
   sc.https.server_name = config.feed.server_name;
   sc.https.client_cert_file = config.feed.client_cert_file;
   sc.https.client_key_file = config.feed.client_key_file;
-  sc.https.max_body_bytes = 4ull << 30;  // a 40-million-credential snapshot is about 1.1 GB
+  sc.https.max_body_bytes = 4ull << 30;  // a 40-million-credential snapshot is about 1.4 GB
+  // A whole snapshot at a slow site's rate (1.4 GB at 10 Mbit/s is about 19 min); a stalled
+  // server is still cut after io_timeout, and a cut download resumes with Range.
+  sc.https.request_timeout = std::chrono::hours(1);
   sc.cache_path = config.cache_path;
   sc.staging_dir = feed_staging_dir(config);
   sc.key_state_path = feed_key_state_path(config);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,8 +59,12 @@ class HttpsClient {
   Result<HttpResponse> get(std::string_view path, std::optional<std::uint64_t> range_start = {});
 
   // GETs `path` into `file_path`, resuming with Range from the bytes a failed earlier call left
-  // there (the caller retries). Fails on any status but 200/206 (and 416 for a complete file).
-  Result<DownloadResult> download(std::string_view path, const std::string& file_path);
+  // there (the caller retries). Fails on any status but 200/206 (and 416 for a complete file), and
+  // with Errc::malformed before writing a byte when the file would be longer than `max_size` (the
+  // partial copy is then removed).
+  Result<DownloadResult> download(
+      std::string_view path, const std::string& file_path,
+      std::uint64_t max_size = std::numeric_limits<std::uint64_t>::max());
 
   // TLS connections opened so far (keep-alive reuses one for consecutive requests).
   std::uint64_t connections_opened() const { return connections_opened_; }

@@ -32,7 +32,8 @@ class FileFd {
 
 }  // namespace
 
-Result<DownloadResult> HttpsClient::download(std::string_view path, const std::string& file_path) {
+Result<DownloadResult> HttpsClient::download(std::string_view path, const std::string& file_path,
+                                             std::uint64_t max_size) {
   FileFd file(::open(file_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (file.get() < 0) return file_error("open", file_path);
   struct stat st {};
@@ -43,6 +44,14 @@ Result<DownloadResult> HttpsClient::download(std::string_view path, const std::s
   bool write_body = false;
   BodySink sink;
   sink.on_head = [&](const ResponseHead& head) -> Status {
+    if ((head.status == 200 || head.status == 206) && head.content_length) {
+      const std::uint64_t total = *head.content_length + (head.status == 206 ? existing : 0);
+      if (total > max_size) {
+        if (::ftruncate(file.get(), 0) != 0) return file_error("truncate", file_path);
+        return make_error(Errc::malformed, "size: the server's file is " + std::to_string(total) +
+                                               " bytes, longer than " + std::to_string(max_size));
+      }
+    }
     if (head.status == 206) {
       result.resumed_from = existing;
       write_body = true;

@@ -20,10 +20,11 @@ Error storage(const std::string& what, const std::string& path) {
 Result<std::string> HttpsFeedSource::fetch(std::string_view name, std::uint64_t max_size) {
   const std::string path = dir_ + "/" + std::string(name);
   if (name == feed::kManifestName) forget(name);  // a manifest is never resumed
-  auto got = client_.download(name, path);
-  if (!got.ok() && got.error().code == Errc::malformed) {
+  auto got = client_.download(name, path, max_size);
+  if (!got.ok() && got.error().code == Errc::malformed &&
+      !got.error().message.starts_with("size")) {
     // The staged part did not fit the server's file (download removed it): once from the start.
-    got = client_.download(name, path);
+    got = client_.download(name, path, max_size);
   }
   if (!got.ok()) return got.error();
   if (got->size > max_size) {

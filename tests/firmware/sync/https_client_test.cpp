@@ -99,6 +99,25 @@ TEST_CASE("HttpsClient: fetches a file byte-exact, a Range tail, and a 404", "[h
   CHECK(missing->head.status == 404);
 }
 
+TEST_CASE("HttpsClient: a download longer than its bound is refused before a byte is kept",
+          "[https]") {
+  gate::test::LogCapture logs;
+  Site site;
+  auto client = site.client(site.config());
+  const std::string target = site.dir.file("bounded.bin");
+  auto refused = client->download("snapshot.bin", target, site.small.size() - 1);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == gate::Errc::malformed);
+  CHECK_THAT(refused.error().message, Catch::StartsWith("size: the server's file is 100000 bytes"));
+  CHECK(std::filesystem::file_size(target) == 0);
+  // A partial copy resumed with Range counts what it holds: 99,000 kept + 1,000 sent > 99,999.
+  std::ofstream(target, std::ios::binary) << site.small.substr(0, 99'000);
+  REQUIRE_FALSE(client->download("snapshot.bin", target, site.small.size() - 1));
+  auto exact = client->download("snapshot.bin", target, site.small.size());
+  REQUIRE(exact);
+  CHECK(read_file(target) == site.small);
+}
+
 TEST_CASE("HttpsClient: keep-alive reuses one TLS connection, reconnects after a restart",
           "[https]") {
   gate::test::LogCapture logs;
