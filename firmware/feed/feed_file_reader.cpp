@@ -10,6 +10,10 @@
 #include <utility>
 #include <vector>
 
+// A city's feed files and cache grow past 2 GiB (40 million credentials: a 1.4 GB snapshot, a
+// 3 GB cache); the top CMakeLists sets 64-bit offsets on the 32-bit board too.
+static_assert(sizeof(off_t) == 8, "feed files need 64-bit file offsets");
+
 namespace gate::feed {
 namespace {
 
