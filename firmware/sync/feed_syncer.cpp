@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -185,8 +186,7 @@ Result<feed::SyncOutcome> FeedSyncer::sync(Instant now) {
     // in a file the feed key signed) leaves the files before it applied: say where the cache is.
     cache_note_ = "cache unchanged";
     const auto after = cache_->sync_state();
-    if (!building_new_cache_ && before.ok() && after.ok() &&
-        after->sequence != before->sequence) {
+    if (!building_new_cache_ && before.ok() && after.ok() && after->sequence != before->sequence) {
       cache_note_ = "cache now at sequence " + std::to_string(after->sequence);
     }
     drop_new_cache();
@@ -261,13 +261,22 @@ void FeedSyncer::start() {
   thread_ = std::thread([this] { thread_main(); });
 }
 
+Duration next_sync_delay(Duration interval, int consecutive_failures) {
+  if (consecutive_failures <= 0) return interval;
+  Duration delay = kFirstRetry;
+  for (int i = 1; i < consecutive_failures && delay < interval; ++i) delay *= 2;
+  return std::min(delay, interval);
+}
+
 void FeedSyncer::thread_main() {
   std::unique_lock<std::mutex> lock(mutex_);
+  int failures = 0;
   while (!stop_requested_) {
     lock.unlock();
-    (void)run_once(clock_.wall_now());
+    failures = run_once(clock_.wall_now()).ok() ? 0 : failures + 1;
     lock.lock();
-    changed_.wait_for(lock, config_.interval, [this] { return stop_requested_; });
+    changed_.wait_for(lock, next_sync_delay(config_.interval, failures),
+                      [this] { return stop_requested_; });
   }
 }
 

@@ -44,6 +44,12 @@ struct FeedSyncStatus {
   std::uint64_t good_syncs = 0;
 };
 
+// After a failed sync the thread tries again sooner than `interval` (a gate that booted before its
+// network came up, a server restarting): kFirstRetry, doubling with each further failure, never
+// more than `interval`. A good sync goes back to `interval`.
+inline constexpr Duration kFirstRetry = std::chrono::seconds(15);
+Duration next_sync_delay(Duration interval, int consecutive_failures);
+
 class FeedSyncer {
  public:
   // Loads the pinned key (the configured one, or the newest rotation the key state proves it led
@@ -58,7 +64,8 @@ class FeedSyncer {
   // while no thread runs). Logs one line and returns what happened.
   Result<feed::SyncOutcome> run_once(Instant now);
 
-  // Runs run_once(clock.wall_now()) at once and then every `interval` on a thread of its own.
+  // Runs run_once(clock.wall_now()) at once and then every `interval` (sooner after a failure:
+  // next_sync_delay) on a thread of its own.
   // The wait between syncs ends early only for stop().
   void start();
   // Ends the thread promptly: the wait is woken and a download in progress is interrupted (the
@@ -95,7 +102,8 @@ class FeedSyncer {
   KeyChain keys_;
   std::optional<store::CacheWriter> cache_;
   bool building_new_cache_ = false;
-  std::string cache_note_;  // for a refusal's log line: "cache unchanged" or where it is now  // cache_ is the aside file, renamed in after a good sync
+  std::string cache_note_;  // for a refusal's log line: "cache unchanged" or where it is now  //
+                            // cache_ is the aside file, renamed in after a good sync
   std::function<void(const feed::SyncOutcome&)> on_good_sync_;
 
   std::mutex run_mutex_;      // one run_once at a time
