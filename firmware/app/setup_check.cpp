@@ -27,8 +27,15 @@ long long query_int(sqlite3* db, const std::string& sql) {
 void check_cache(const Config& config, Instant now, SetupReport& report) {
   std::error_code ec;
   if (!std::filesystem::exists(config.cache_path, ec)) {
-    report.problems.push_back("cache: " + config.cache_path +
-                              " does not exist (the gate has not synced yet)");
+    if (!config.feed.url.empty()) {
+      // A new gate with a feed: its first good sync makes the cache; out of service until then.
+      report.found.push_back("cache: " + config.cache_path +
+                             " does not exist yet; the first feed sync will make it (the gate "
+                             "stays out of service until then)");
+    } else {
+      report.problems.push_back("cache: " + config.cache_path +
+                                " does not exist (the gate has not synced yet)");
+    }
     return;
   }
   auto cache = store::CacheReader::open(config.cache_path);

@@ -171,6 +171,16 @@ TEST_CASE("the feed's CA and key files are read and parsed, nothing fetched") {
   CHECK(has_line(check_setup(without, kFirstTrain).found, "feed: no feed_url"));
 }
 
+TEST_CASE("with a feed, a missing cache is what the first sync makes, not a problem") {
+  test::TempDir dir;
+  Config c = feed_config_in(dir);
+  std::filesystem::remove(c.cache_path);
+  SetupReport r = check_setup(c, kFirstTrain);
+  CHECK(r.ok());
+  CHECK(has_line(
+      r.found, "cache: " + c.cache_path + " does not exist yet; the first feed sync will make it"));
+}
+
 TEST_CASE("an unreadable or unparseable feed CA or key is a problem naming the file") {
   test::TempDir dir;
   Config c = feed_config_in(dir);
