@@ -86,14 +86,19 @@ void check_journal(const Config& config, SetupReport& report) {
     auto version = db.ok() ? store::user_version(db->get()) : Result<int>(db.error());
     if (!version.ok()) {
       report.problems.push_back("journal: " + version.error().message);
-    } else if (*version != store::kJournalSchemaVersion) {
+    } else if (*version > store::kJournalSchemaVersion) {
       report.problems.push_back("journal: " + config.journal_path + " has schema version " +
                                 std::to_string(*version) + ", this build writes " +
                                 std::to_string(store::kJournalSchemaVersion));
     } else {
       long long last = query_int(db->get(), "SELECT max(seq) FROM journal");
+      std::string migrated =
+          *version < store::kJournalSchemaVersion
+              ? " (schema " + std::to_string(*version) + ", migrated to " +
+                    std::to_string(store::kJournalSchemaVersion) + " at start-up)"
+              : std::string();
       report.found.push_back("journal: " + config.journal_path + ", last sequence number " +
-                             std::to_string(last));
+                             std::to_string(last) + migrated);
     }
     return;
   }
