@@ -77,7 +77,18 @@ void check_cache(const Config& config, Instant now, SetupReport& report) {
                              "not_upgraded allow)"));
 }
 
+// The secret's file was read when the key was parsed; only its path and length are reported.
+void check_journal_secret(const Config& config, SetupReport& report) {
+  if (config.journal_secret.empty()) {
+    report.problems.push_back(missing_journal_secret());
+  } else {
+    report.found.push_back("journal_secret: " + config.journal_secret_file + ", " +
+                           std::to_string(config.journal_secret.size()) + " bytes");
+  }
+}
+
 void check_journal(const Config& config, SetupReport& report) {
+  check_journal_secret(config, report);
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(config.journal_path, ec)) {

@@ -109,6 +109,20 @@ TEST_CASE("an existing journal is opened read-only and its last sequence reporte
   CHECK(has_line(r.found, "journal: " + c.journal_path + ", last sequence number 2"));
 }
 
+TEST_CASE("the journal secret: its file and length reported, its absence a problem") {
+  test::TempDir dir;
+  Config c = config_in(dir);
+  write_cache(c.cache_path);
+  SetupReport with = check_setup(c, kFirstTrain);
+  CHECK(with.ok());
+  CHECK(has_line(with.found, "journal_secret: " + c.journal_secret_file + ", 32 bytes"));
+  c.journal_secret.clear();
+  c.journal_secret_file.clear();
+  SetupReport without = check_setup(c, kFirstTrain);
+  CHECK_FALSE(without.ok());
+  CHECK(has_line(without.problems, "journal_secret: missing"));
+}
+
 TEST_CASE("a schema 2 journal is reported as migrated at start-up, not as a problem") {
   test::TempDir dir;
   Config c = config_in(dir);
