@@ -42,8 +42,9 @@ class Journal {
   static Result<Journal> open(const std::string& path, ChainKey key);
 
   // Appends one entry and returns its sequence number once it is durable. One transaction
-  // (BEGIN IMMEDIATE … COMMIT) reads the previous row's mac, inserts the row with its body and
-  // its mac, and commits: a row is never on disk without its mac, nor a mac without its row.
+  // (BEGIN IMMEDIATE … COMMIT) reads the chain head (the previous row's seq and mac, kept in
+  // journal_chain), inserts the row with its body and mac, moves the head, and commits: a row is
+  // never on disk without its mac, nor the head ahead of or behind the rows.
   Result<std::uint64_t> append(const JournalEntry& entry);
 
   // The seq of the first chained row: rows before it were written before schema 3 and carry no
