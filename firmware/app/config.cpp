@@ -3,9 +3,14 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 
+#include "firmware/store/journal_chain.h"
+
 namespace gate::app {
+using store::kMinJournalSecretBytes;
+
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -72,6 +77,13 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          c.journal_path = v;
          return ok_status();
        }},
+      {"journal_secret",
+       [](Config& c, std::string_view v) -> Status {
+         if (v.empty()) return make_error(Errc::invalid_argument, "empty value");
+         GATE_TRY_ASSIGN(c.journal_secret, read_journal_secret(std::string(v)));
+         c.journal_secret_file = v;
+         return ok_status();
+       }},
       {"reader",
        [](Config& c, std::string_view v) -> Status {
          c.reader = v;
@@ -132,6 +144,7 @@ std::string_view config_reference() {
   return "gate = L1:S07:G03:entry   line, station, gate id and direction (required)\n"
          "cache = PATH              the SQLite cache (required)\n"
          "journal = PATH            the decision journal (required)\n"
+         "journal_secret = PATH     the journal chain's secret, 64+ hex digits (board: required)\n"
          "utc_offset = +08:00       local time for card validity dates\n"
          "reader = direct           card reader: direct or pn532 (simulator), libnfc connstring\n"
          "scanner = direct          code scanner: direct or serial (simulator), none, serial path\n"
@@ -151,6 +164,46 @@ std::string_view config_reference() {
          "feed_interval = 5min      time between syncs\n"
          "feed_staging = DIR        downloads in progress (default: the cache path + .feed/)\n"
          "feed_key_state = PATH     the feed key rotations (default: the cache path + .feed-key)\n";
+}
+
+std::string simulator_journal_secret() {
+  std::string secret(kMinJournalSecretBytes, '\0');
+  for (std::size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<char>(i);
+  return secret;
+}
+
+Result<std::string> read_journal_secret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(Errc::not_found, "cannot read " + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return make_error(Errc::io_error, "cannot read " + path);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string secret;
+  int high = -1;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    int n = nibble(c);
+    if (n < 0) return make_error(Errc::invalid_argument, path + ": not hex digits");
+    if (high < 0) {
+      high = n;
+    } else {
+      secret += static_cast<char>(high * 16 + n);
+      high = -1;
+    }
+  }
+  if (high >= 0) return make_error(Errc::invalid_argument, path + ": odd number of hex digits");
+  if (secret.size() < kMinJournalSecretBytes) {
+    return make_error(Errc::invalid_argument,
+                      path + ": " + std::to_string(secret.size()) + " bytes, at least " +
+                          std::to_string(kMinJournalSecretBytes) + " needed (" +
+                          std::to_string(2 * kMinJournalSecretBytes) + " hex digits)");
+  }
+  return secret;
 }
 
 Result<Duration> parse_duration(std::string_view text) {
@@ -231,6 +284,11 @@ Status validate_config(const Config& config) {
   if (config.cache_path.empty()) return bad("cache", "missing");
   if (config.journal_path.empty()) return bad("journal", "missing");
   return validate_feed(config.feed);
+}
+
+std::string missing_journal_secret() {
+  return "journal_secret: missing (a file of at least 64 hex digits, e.g. from "
+         "`openssl rand -hex 32`, also given to the back office)";
 }
 
 Result<Config> parse_config(std::istream& in, bool require_paths) {

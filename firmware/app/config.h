@@ -32,6 +32,13 @@ struct Config {
   core::GateContext gate;              // gate = L1:S07:G03:entry   (required)
   std::string cache_path;              // cache = /var/lib/gate/cache.db (required)
   std::string journal_path;            // journal = /var/lib/gate/journal.db (required)
+  // journal_secret = /etc/gate-validator/journal-secret: a file of hex digits (at least 64, i.e.
+  // 32 bytes; whitespace ignored), the key of the journal's hash chain (journal_chain.h). Holds
+  // the decoded bytes, read when the key is set; never logged. A gate does not start without it
+  // (GateRuntime::start; --check-config reports it); the simulator uses simulator_journal_secret()
+  // when it is absent.
+  std::string journal_secret_file;
+  std::string journal_secret;
   control::LoopConfig loop;            // timings and reader settings
   std::chrono::seconds code_skew{30};  // code_skew = 30s
   Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
@@ -43,6 +50,16 @@ struct Config {
 // feed_staging and feed_key_state with their defaults applied (next to the cache).
 std::string feed_staging_dir(const Config& config);
 std::string feed_key_state_path(const Config& config);
+
+// The simulator's fixed, public test secret: the 32 bytes 0x00, 0x01, …, 0x1f. Never for a board.
+std::string simulator_journal_secret();
+
+// Reads a journal secret file: hex digits, whitespace ignored, at least 32 bytes once decoded.
+// Errors say what is wrong with the file, never its content.
+Result<std::string> read_journal_secret(const std::string& path);
+
+// The message for a gate configured without journal_secret.
+std::string missing_journal_secret();
 
 // Keys and their meaning, for --help and the README.
 std::string_view config_reference();

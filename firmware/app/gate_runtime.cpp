@@ -15,8 +15,13 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
                                                         control::LoopConfig loop_config,
                                                         Instant now,
                                                         control::EntryObserver observer) {
+  // A board never falls back to a default secret: it would chain under a key everyone knows.
+  if (config.journal_secret.empty()) {
+    return make_error(Errc::invalid_argument, missing_journal_secret());
+  }
   std::unique_ptr<GateRuntime> rt(new GateRuntime());
-  GATE_TRY_ASSIGN(store::Journal journal, store::Journal::open(config.journal_path));
+  GATE_TRY_ASSIGN(store::Journal journal, store::Journal::open(config.journal_path,
+                                      store::ChainKey{config.journal_secret, config.gate.gate_id()}));
   rt->journal_.emplace(std::move(journal));
   GATE_TRY_ASSIGN(store::DurableReplayGuard replay,
                   store::DurableReplayGuard::open(rt->journal_->db()));

@@ -77,7 +77,18 @@ void check_cache(const Config& config, Instant now, SetupReport& report) {
                              "not_upgraded allow)"));
 }
 
+// The secret's file was read when the key was parsed; only its path and length are reported.
+void check_journal_secret(const Config& config, SetupReport& report) {
+  if (config.journal_secret.empty()) {
+    report.problems.push_back(missing_journal_secret());
+  } else {
+    report.found.push_back("journal_secret: " + config.journal_secret_file + ", " +
+                           std::to_string(config.journal_secret.size()) + " bytes");
+  }
+}
+
 void check_journal(const Config& config, SetupReport& report) {
+  check_journal_secret(config, report);
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(config.journal_path, ec)) {
@@ -86,14 +97,19 @@ void check_journal(const Config& config, SetupReport& report) {
     auto version = db.ok() ? store::user_version(db->get()) : Result<int>(db.error());
     if (!version.ok()) {
       report.problems.push_back("journal: " + version.error().message);
-    } else if (*version != store::kJournalSchemaVersion) {
+    } else if (*version > store::kJournalSchemaVersion) {
       report.problems.push_back("journal: " + config.journal_path + " has schema version " +
                                 std::to_string(*version) + ", this build writes " +
                                 std::to_string(store::kJournalSchemaVersion));
     } else {
       long long last = query_int(db->get(), "SELECT max(seq) FROM journal");
+      std::string migrated =
+          *version < store::kJournalSchemaVersion
+              ? " (schema " + std::to_string(*version) + ", migrated to " +
+                    std::to_string(store::kJournalSchemaVersion) + " at start-up)"
+              : std::string();
       report.found.push_back("journal: " + config.journal_path + ", last sequence number " +
-                             std::to_string(last));
+                             std::to_string(last) + migrated);
     }
     return;
   }

@@ -1,9 +1,11 @@
 #include "firmware/store/journal.h"
 
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include "firmware/core/gate_context.h"
+#include "firmware/core/json_text.h"
 
 namespace gate::store {
 namespace {
@@ -52,6 +54,27 @@ CREATE TABLE code_replay (
 ) WITHOUT ROWID;
 CREATE INDEX code_replay_by_expiry ON code_replay (forget_after_us);
 )sql"},
+    // The hash chain (journal_chain.h). Rows written before this step carry no body and no mac:
+    // they were never protected, and a mac computed now would vouch for whatever they hold today
+    // (and for a JSON text they were never stored as). The chain starts at the first row appended
+    // after it, `chain_start`; the collector takes the rows before it as unchained. `head_seq` and
+    // `head_mac` are the last chained row's, updated in each append's transaction, so the chain
+    // goes on even after uploaded rows are pruned (head_mac NULL: no chained row yet, the next
+    // one's previous mac is the genesis).
+    {3, R"sql(
+ALTER TABLE journal ADD COLUMN body TEXT;  -- canonical JSON (Journal::canonical_json), chained
+ALTER TABLE journal ADD COLUMN mac BLOB;   -- HMAC-SHA-256, 32 bytes (journal_chain.h)
+CREATE TABLE journal_chain (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  chain_start INTEGER NOT NULL,
+  head_seq    INTEGER NOT NULL,
+  head_mac    BLOB
+);
+INSERT INTO journal_chain (id, chain_start, head_seq, head_mac)
+SELECT 1, n + 1, n, NULL
+FROM (SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'journal'), 0),
+                 COALESCE((SELECT MAX(seq) FROM journal), 0)) AS n);
+)sql"},
 };
 static_assert(kMigrations[std::size(kMigrations) - 1].version == kJournalSchemaVersion);
 
@@ -60,8 +83,15 @@ constexpr std::string_view kKindEvent = "event";
 
 constexpr std::string_view kInsertSql =
     "INSERT INTO journal (kind, ts_us, gate, direction, credential, media, outcome, reason, "
-    "health, mode, upgrade_prompt, latency_us, event) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "health, mode, upgrade_prompt, latency_us, event, seq, body, mac) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+
+constexpr std::string_view kHeadSql =
+    "SELECT chain_start, head_seq, head_mac FROM journal_chain WHERE id = 1";
+constexpr std::string_view kSetHeadSql =
+    "UPDATE journal_chain SET head_seq = ?1, head_mac = ?2 WHERE id = 1";
+constexpr std::string_view kChainSql =
+    "SELECT seq, body, mac FROM journal WHERE seq > ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3";
 
 constexpr std::string_view kSelectSql =
     "SELECT seq, kind, ts_us, gate, direction, credential, media, outcome, reason, health, mode, "
@@ -228,28 +258,183 @@ Result<JournalRow> read_row(sqlite3_stmt* s) {
   return row;
 }
 
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  if (out.size() > 1) out += ',';
+  core::append_json_string(out, name);
+  out += ':';
+  core::append_json_string(out, value);
+}
+
+void append_number(std::string& out, std::string_view name, std::int64_t value) {
+  out += ',';
+  core::append_json_string(out, name);
+  out += ':';
+  out += std::to_string(value);
+}
+
+std::string canonical(const core::DecisionRecord& r) {
+  const core::Decision& d = r.decision;
+  std::string out = "{";
+  append_field(out, "kind", kKindDecision);
+  append_number(out, "ts_us", r.ts.time_since_epoch().count());
+  append_field(out, "gate", r.gate);
+  append_field(out, "direction", core::direction_name(r.direction));
+  if (!r.credential.empty()) append_field(out, "credential", r.credential);
+  append_field(out, "media", core::media_name(d.media));
+  append_field(out, "outcome", core::outcome_name(d.outcome));
+  append_field(out, "reason", core::reason_name(d.reason));
+  append_field(out, "health", core::health_seen_name(d.health));
+  append_field(out, "mode", core::health_mode_name(d.mode));
+  out += d.upgrade_prompt ? ",\"upgrade_prompt\":true" : ",\"upgrade_prompt\":false";
+  append_number(out, "latency_us", r.latency_us);
+  out += '}';
+  return out;
+}
+
+std::string canonical(const core::GateEvent& e) {
+  std::string out = "{";
+  append_field(out, "kind", kKindEvent);
+  append_number(out, "ts_us", e.ts.time_since_epoch().count());
+  append_field(out, "gate", e.gate);
+  append_field(out, "direction", core::direction_name(e.direction));
+  append_field(out, "event", core::event_kind_name(e.kind));
+  if (!e.credential.empty()) append_field(out, "credential", e.credential);
+  if (e.reason) append_field(out, "reason", core::reason_name(*e.reason));
+  out += '}';
+  return out;
+}
+
+int bind_blob(sqlite3_stmt* stmt, int index, const Mac& mac) {
+  return sqlite3_bind_blob(stmt, index, mac.data(), static_cast<int>(mac.size()), SQLITE_TRANSIENT);
+}
+
+// A mac column as stored; a missing or mis-sized one reads as zeros, which no HMAC matches.
+Mac column_mac(sqlite3_stmt* stmt, int col) {
+  Mac mac{};
+  const void* blob = sqlite3_column_blob(stmt, col);
+  int size = sqlite3_column_bytes(stmt, col);
+  if (blob != nullptr && size == static_cast<int>(mac.size())) {
+    std::memcpy(mac.data(), blob, mac.size());
+  }
+  return mac;
+}
+
 }  // namespace
 
-Result<Journal> Journal::open(const std::string& path) {
+std::string canonical_json(const JournalEntry& entry) {
+  return std::visit([](const auto& e) { return canonical(e); }, entry);
+}
+
+Result<Journal> Journal::open(const std::string& path, ChainKey key) {
+  if (key.secret.size() < kMinJournalSecretBytes) {
+    return make_error(Errc::invalid_argument,
+                      "journal: secret shorter than " + std::to_string(kMinJournalSecretBytes) +
+                          " bytes");
+  }
+  if (key.gate.empty()) return make_error(Errc::invalid_argument, "journal: no gate id");
   GATE_TRY_ASSIGN(DbHandle db, open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   GATE_TRY(set_wal(db.get()));
-  // Durability: in WAL mode, synchronous=FULL fsyncs the WAL at every commit, so an append that
-  // returned is on the medium and survives a process kill or a power cut. (NORMAL would sync only
-  // at checkpoints: a power cut could drop the last commits.) The setting is per connection.
+  // Durability: see open() in journal.h. The setting is per connection.
   GATE_TRY(exec(db.get(), "PRAGMA synchronous = FULL"));
   GATE_TRY(migrate(db.get()));
-  Journal journal(std::move(db));
-  GATE_TRY_ASSIGN(journal.insert_stmt_, prepare(journal.db_.get(), kInsertSql));
+  Journal journal(std::move(db), std::move(key));
+  GATE_TRY_ASSIGN(journal.genesis_, chain_genesis(journal.key_));
+  sqlite3* d = journal.db_.get();
+  GATE_TRY_ASSIGN(journal.insert_stmt_, prepare(d, kInsertSql));
+  GATE_TRY_ASSIGN(journal.head_stmt_, prepare(d, kHeadSql));
+  GATE_TRY_ASSIGN(journal.set_head_stmt_, prepare(d, kSetHeadSql));
+  {
+    StmtReset reset(journal.head_stmt_.get());
+    if (sqlite3_step(journal.head_stmt_.get()) != SQLITE_ROW) {
+      return sqlite_error(d, "journal chain head");
+    }
+    journal.chain_start_ =
+        static_cast<std::uint64_t>(sqlite3_column_int64(journal.head_stmt_.get(), 0));
+  }
   return journal;
 }
 
 Result<std::uint64_t> Journal::append(const JournalEntry& entry) {
-  sqlite3_stmt* stmt = insert_stmt_.get();
-  StmtReset reset(stmt);
-  GATE_TRY(std::visit([stmt](const auto& e) { return bind_entry(stmt, e); }, entry));
-  // Autocommit: this one INSERT is its own transaction, durable when step returns SQLITE_DONE.
-  if (sqlite3_step(stmt) != SQLITE_DONE) return sqlite_error(db_.get(), "journal append");
-  return static_cast<std::uint64_t>(sqlite3_last_insert_rowid(db_.get()));
+  // BEGIN IMMEDIATE: the write lock before the head is read, so two writers cannot chain from
+  // the same head.
+  GATE_TRY(exec(db_.get(), "BEGIN IMMEDIATE"));
+  Result<std::uint64_t> seq = append_in_transaction(entry);
+  if (!seq.ok()) {
+    (void)exec(db_.get(), "ROLLBACK");
+    return seq;
+  }
+  // Durable when COMMIT returns (WAL, synchronous=FULL).
+  if (Status s = exec(db_.get(), "COMMIT"); !s.ok()) {
+    (void)exec(db_.get(), "ROLLBACK");
+    return s.error();
+  }
+  return seq;
+}
+
+Result<std::uint64_t> Journal::append_in_transaction(const JournalEntry& entry) {
+  sqlite3* d = db_.get();
+  std::uint64_t seq = 0;
+  Mac prev = genesis_;
+  {
+    sqlite3_stmt* head = head_stmt_.get();
+    StmtReset reset(head);
+    if (sqlite3_step(head) != SQLITE_ROW) return sqlite_error(d, "journal chain head");
+    seq = static_cast<std::uint64_t>(sqlite3_column_int64(head, 1)) + 1;
+    if (sqlite3_column_type(head, 2) != SQLITE_NULL) {
+      if (sqlite3_column_bytes(head, 2) != static_cast<int>(Mac{}.size())) {
+        return make_error(Errc::storage_error, "journal: chain head is not a 32-byte mac");
+      }
+      prev = column_mac(head, 2);
+    } else if (seq != chain_start_) {
+      return make_error(Errc::storage_error, "journal: chain head has no mac");
+    }
+  }
+  std::string body = canonical_json(entry);
+  GATE_TRY_ASSIGN(Mac mac, chain_mac(key_.secret, prev, seq, body));
+
+  sqlite3_stmt* insert = insert_stmt_.get();
+  StmtReset reset_insert(insert);
+  GATE_TRY(std::visit([insert](const auto& e) { return bind_entry(insert, e); }, entry));
+  if (sqlite3_bind_int64(insert, 14, static_cast<sqlite3_int64>(seq)) != SQLITE_OK ||
+      bind_text(insert, 15, body) != SQLITE_OK || bind_blob(insert, 16, mac) != SQLITE_OK) {
+    return make_error(Errc::storage_error, "journal: bind chain failed");
+  }
+  if (sqlite3_step(insert) != SQLITE_DONE) return sqlite_error(d, "journal append");
+
+  sqlite3_stmt* set_head = set_head_stmt_.get();
+  StmtReset reset_head(set_head);
+  if (sqlite3_bind_int64(set_head, 1, static_cast<sqlite3_int64>(seq)) != SQLITE_OK ||
+      bind_blob(set_head, 2, mac) != SQLITE_OK) {
+    return make_error(Errc::storage_error, "journal: bind chain head failed");
+  }
+  if (sqlite3_step(set_head) != SQLITE_DONE) return sqlite_error(d, "journal chain head update");
+  return seq;
+}
+
+Result<std::vector<ChainRow>> Journal::read_chain(std::uint64_t after, std::size_t limit) {
+  GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db_.get(), kChainSql));
+  sqlite3_stmt* s = stmt.get();
+  auto sql_limit = limit > static_cast<std::size_t>(INT64_MAX) ? sqlite3_int64{-1}
+                                                               : static_cast<sqlite3_int64>(limit);
+  auto sql_after = after > static_cast<std::uint64_t>(INT64_MAX)
+                       ? sqlite3_int64{INT64_MAX}
+                       : static_cast<sqlite3_int64>(after);
+  if (sqlite3_bind_int64(s, 1, sql_after) != SQLITE_OK ||
+      sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(chain_start_)) != SQLITE_OK ||
+      sqlite3_bind_int64(s, 3, sql_limit) != SQLITE_OK) {
+    return sqlite_error(db_.get(), "journal chain read bind");
+  }
+  std::vector<ChainRow> rows;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    ChainRow row;
+    row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+    row.body = std::string(column_text(s, 1));
+    row.mac = column_mac(s, 2);
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db_.get(), "journal chain read");
+  return rows;
 }
 
 Result<std::vector<JournalRow>> Journal::read(std::uint64_t after, std::size_t limit) {

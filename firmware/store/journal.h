@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "firmware/core/decision_record.h"
+#include "firmware/store/journal_chain.h"
 #include "firmware/store/sqlite.h"
 #include "hal/result.h"
 
 namespace gate::store {
 
-inline constexpr int kJournalSchemaVersion = 2;
+inline constexpr int kJournalSchemaVersion = 3;
 
 using JournalEntry = std::variant<core::DecisionRecord, core::GateEvent>;
 
@@ -25,14 +26,35 @@ struct JournalRow {
   JournalEntry entry;
 };
 
+// The canonical bytes of an entry: one JSON object, no whitespace, fields in a fixed order, the
+// full credential (the journal keeps it for upload), ts as integer microseconds. This is the text
+// the journal stores in `body`, chains and uploads; it is never logged.
+std::string canonical_json(const JournalEntry& entry);
+
 class Journal {
  public:
-  // Opens (creating if needed) the journal at `path`: WAL with synchronous=FULL, so a committed
-  // append survives a process kill and a power cut.
-  static Result<Journal> open(const std::string& path);
+  // Opens (creating or migrating if needed) the journal at `path`, chaining appended rows under
+  // `key` (see journal_chain.h; a secret shorter than kMinJournalSecretBytes is refused).
+  //
+  // Durability: WAL with synchronous=FULL. In WAL mode FULL fsyncs the WAL at every commit, so a
+  // committed append survives a process kill and a power cut; NORMAL syncs only at checkpoints,
+  // and a power cut could drop the last commits, records of gates that already opened.
+  static Result<Journal> open(const std::string& path, ChainKey key);
 
-  // Appends one entry in its own transaction and returns its sequence number once it is durable.
+  // Appends one entry and returns its sequence number once it is durable. One transaction
+  // (BEGIN IMMEDIATE … COMMIT) reads the chain head (the previous row's seq and mac, kept in
+  // journal_chain), inserts the row with its body and mac, moves the head, and commits: a row is
+  // never on disk without its mac, nor the head ahead of or behind the rows.
   Result<std::uint64_t> append(const JournalEntry& entry);
+
+  // The seq of the first chained row: rows before it were written before schema 3 and carry no
+  // body or mac (1 for a journal created at schema 3).
+  std::uint64_t chain_start() const { return chain_start_; }
+
+  // Chained rows (seq >= chain_start) with seq > after, in order, at most `limit`: what the
+  // collector verifies with verify_chain from chain_start_anchor(key, chain_start()).
+  Result<std::vector<ChainRow>> read_chain(std::uint64_t after = 0,
+                                           std::size_t limit = SIZE_MAX);
 
   // Rows with seq > after, in order, at most `limit`.
   Result<std::vector<JournalRow>> read(std::uint64_t after = 0, std::size_t limit = SIZE_MAX);
@@ -47,9 +69,16 @@ class Journal {
   sqlite3* db() { return db_.get(); }
 
  private:
-  explicit Journal(DbHandle db) : db_(std::move(db)) {}
+  Journal(DbHandle db, ChainKey key) : db_(std::move(db)), key_(std::move(key)) {}
+  Result<std::uint64_t> append_in_transaction(const JournalEntry& entry);
+
   DbHandle db_;
+  ChainKey key_;
+  Mac genesis_{};
+  std::uint64_t chain_start_ = 1;
   StmtHandle insert_stmt_;
+  StmtHandle head_stmt_;
+  StmtHandle set_head_stmt_;
 };
 
 }  // namespace gate::store

@@ -158,7 +158,8 @@ int cmd_journal(const Args& args) {
   auto path = args.get("journal");
   if (!path) return fail("journal needs --journal PATH", 2);
   if (!std::filesystem::exists(*path)) return fail("no journal at " + *path);
-  auto journal = store::Journal::open(*path);
+  // Only read here; the key would chain appends, and none are made.
+  auto journal = store::Journal::open(*path, {app::simulator_journal_secret(), "gate-sim"});
   if (!journal.ok()) return fail(journal.error().message);
   auto rows = journal->read();
   if (!rows.ok()) return fail(rows.error().message);

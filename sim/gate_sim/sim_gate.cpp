@@ -45,7 +45,12 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
                            g->indicator_, &g->staff_, g->watchdog_};
   control::LoopConfig loop_config = config.loop;
   loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
-  GATE_TRY_ASSIGN(g->runtime_, app::GateRuntime::start(config, devices, loop_config, start,
+  // The simulator's fixed, public test secret unless the configuration names one.
+  app::Config gate_config = config;
+  if (gate_config.journal_secret.empty()) {
+    gate_config.journal_secret = app::simulator_journal_secret();
+  }
+  GATE_TRY_ASSIGN(g->runtime_, app::GateRuntime::start(gate_config, devices, loop_config, start,
                                                        std::move(observer)));
   return g;
 }

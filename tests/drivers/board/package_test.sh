@@ -79,12 +79,16 @@ check "... and read the gate from the packaged configuration" grep -qx \
   'ok:      gate: L1-S01-G01 entry' "$work/check1"
 check "... and serves the packaged scanner with the serial driver" grep -q \
   '^ok:      scanner: serial /dev/ttyACM0 at 9600 baud' "$work/check1"
+check "... and says the journal secret is still to be provisioned" grep -q \
+  '^PROBLEM: journal_secret: missing' "$work/check1"
 
 "${gate_sim[@]}" cache-build --records "$top/sim/demo/records.jsonl" --out "$work/cache.db" \
   --synced-at 2022-05-23T04:30:00+08:00 >/dev/null 2>&1
+printf '%064x\n' 7 >"$work/journal-secret"  # 32 bytes; a test secret, not a real one
 set +e
 run --check-config --config "$conf" --set "cache=$work/cache.db" \
-  --set "journal=$work/journal.db" >"$work/check2" 2>&1; rc2=$?
+  --set "journal=$work/journal.db" --set "journal_secret=$work/journal-secret" \
+  >"$work/check2" 2>&1; rc2=$?
 set -e
 cat "$work/check2"
 check "--check-config reads the cache's records" grep -q \

@@ -1,7 +1,10 @@
 #include "firmware/app/config.h"
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <sstream>
+
+#include "tests/support/temp_dir.h"
 
 using namespace gate;
 using namespace std::chrono_literals;
@@ -158,4 +161,58 @@ TEST_CASE("feed keys: errors name the line and the key") {
   auto s = app::validate_config(*set);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().message == "feed_url: needs feed_ca (the server's CA bundle)");
+}
+
+namespace {
+const std::string kHead = "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n";
+// 64 hex digits: the bytes 0x00 … 0x1f, split over two lines with spaces, as an editor may leave it.
+const std::string kSecretHex =
+    "00010203 04050607 08090a0b 0c0d0e0f\n10111213 14151617 18191A1B 1C1D1E1F\n";
+}  // namespace
+
+TEST_CASE("journal_secret: a file of hex digits, read when the key is set") {
+  test::TempDir dir;
+  std::string file = dir.file("journal-secret");
+  std::ofstream(file) << kSecretHex;
+  auto c = parse(kHead + "journal_secret = " + file + "\n");
+  INFO((c ? std::string() : c.error().message));
+  REQUIRE(c.ok());
+  CHECK(c->journal_secret_file == file);
+  std::string want;
+  for (int i = 0; i < 32; ++i) want += static_cast<char>(i);
+  CHECK(c->journal_secret == want);
+  CHECK(c->journal_secret == app::simulator_journal_secret());
+  // Without the key the file parses (the board's refusal is GateRuntime's and --check-config's).
+  auto without = parse(kHead);
+  REQUIRE(without.ok());
+  CHECK(without->journal_secret.empty());
+}
+
+TEST_CASE("journal_secret: unreadable, too short or not hex is refused with its line") {
+  test::TempDir dir;
+  std::string file = dir.file("journal-secret");
+  SECTION("missing file") {
+    auto c = parse(kHead + "journal_secret = " + file + "\n");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message == "line 4: journal_secret: cannot read " + file);
+  }
+  SECTION("31 bytes") {
+    std::ofstream(file) << std::string(62, 'a') << "\n";
+    auto c = parse(kHead + "journal_secret = " + file + "\n");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message == "line 4: journal_secret: " + file +
+                                   ": 31 bytes, at least 32 needed (64 hex digits)");
+  }
+  SECTION("not hex: the content is not repeated in the message") {
+    std::ofstream(file) << "correct horse battery staple, which is long enough to be 32 bytes\n";
+    auto c = parse(kHead + "journal_secret = " + file + "\n");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message == "line 4: journal_secret: " + file + ": not hex digits");
+  }
+  SECTION("odd number of digits") {
+    std::ofstream(file) << std::string(65, 'b');
+    auto c = parse(kHead + "journal_secret = " + file + "\n");
+    REQUIRE_FALSE(c.ok());
+    CHECK(c.error().message == "line 4: journal_secret: " + file + ": odd number of hex digits");
+  }
 }

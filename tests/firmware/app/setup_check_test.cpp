@@ -27,6 +27,8 @@ Config config_in(const test::TempDir& dir) {
   c.gate = *core::parse_gate_spec("L1:S07:G03:entry");
   c.cache_path = dir.file("cache.db");
   c.journal_path = dir.file("journal.db");
+  c.journal_secret_file = dir.file("journal-secret");
+  c.journal_secret = simulator_journal_secret();
   return c;
 }
 
@@ -93,7 +95,7 @@ TEST_CASE("an existing journal is opened read-only and its last sequence reporte
   Config c = config_in(dir);
   write_cache(c.cache_path);
   {
-    auto j = store::Journal::open(c.journal_path);
+    auto j = store::Journal::open(c.journal_path, {c.journal_secret, c.gate.gate_id()});
     REQUIRE(j.ok());
     core::GateEvent ev;
     ev.ts = kFirstTrain;
@@ -105,6 +107,34 @@ TEST_CASE("an existing journal is opened read-only and its last sequence reporte
   SetupReport r = check_setup(c, kFirstTrain);
   CHECK(r.ok());
   CHECK(has_line(r.found, "journal: " + c.journal_path + ", last sequence number 2"));
+}
+
+TEST_CASE("the journal secret: its file and length reported, its absence a problem") {
+  test::TempDir dir;
+  Config c = config_in(dir);
+  write_cache(c.cache_path);
+  SetupReport with = check_setup(c, kFirstTrain);
+  CHECK(with.ok());
+  CHECK(has_line(with.found, "journal_secret: " + c.journal_secret_file + ", 32 bytes"));
+  c.journal_secret.clear();
+  c.journal_secret_file.clear();
+  SetupReport without = check_setup(c, kFirstTrain);
+  CHECK_FALSE(without.ok());
+  CHECK(has_line(without.problems, "journal_secret: missing"));
+}
+
+TEST_CASE("a schema 2 journal is reported as migrated at start-up, not as a problem") {
+  test::TempDir dir;
+  Config c = config_in(dir);
+  write_cache(c.cache_path);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(c.journal_path.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "CREATE TABLE journal (seq INTEGER PRIMARY KEY); PRAGMA user_version = 2",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  SetupReport r = check_setup(c, kFirstTrain);
+  CHECK(r.ok());
+  CHECK(has_line(r.found, "last sequence number 0 (schema 2, migrated to 3 at start-up)"));
 }
 
 TEST_CASE("a journal directory that is missing or not writable is a problem") {

@@ -7,19 +7,21 @@
 #include <limits>
 
 #include "firmware/store/journal.h"
+#include "tests/firmware/store/journal_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace gate::store {
 namespace {
 
 using std::chrono::seconds;
+using testing::test_key;
 const Instant kNow = Instant(seconds(1653253200));
 
 TEST_CASE("an accepted ride code is remembered across a restart") {
   test::TempDir dir;
   const std::uint64_t big = std::numeric_limits<std::uint64_t>::max();  // all 64 bits kept
   {
-    auto journal = Journal::open(dir.file("journal.db"));
+    auto journal = Journal::open(dir.file("journal.db"), test_key());
     REQUIRE(journal.ok());
     auto guard = DurableReplayGuard::open(journal->db());
     REQUIRE(guard.ok());
@@ -27,7 +29,7 @@ TEST_CASE("an accepted ride code is remembered across a restart") {
     REQUIRE(guard->try_remember(big, 1653253190, 7, kNow + seconds(90), kNow));
     CHECK(guard->seen(big, 1653253190, 7));
   }
-  auto journal = Journal::open(dir.file("journal.db"));
+  auto journal = Journal::open(dir.file("journal.db"), test_key());
   REQUIRE(journal.ok());
   auto guard = DurableReplayGuard::open(journal->db());
   REQUIRE(guard.ok());
@@ -40,7 +42,7 @@ TEST_CASE("an accepted ride code is remembered across a restart") {
 
 TEST_CASE("a full guard makes room only from expired triples, never dropping a live one") {
   test::TempDir dir;
-  auto journal = Journal::open(dir.file("journal.db"));
+  auto journal = Journal::open(dir.file("journal.db"), test_key());
   REQUIRE(journal.ok());
   auto guard = DurableReplayGuard::open(journal->db(), 3);
   REQUIRE(guard.ok());
@@ -64,7 +66,7 @@ TEST_CASE("a full guard makes room only from expired triples, never dropping a l
 
 TEST_CASE("remembering the same triple twice keeps one row") {
   test::TempDir dir;
-  auto journal = Journal::open(dir.file("journal.db"));
+  auto journal = Journal::open(dir.file("journal.db"), test_key());
   REQUIRE(journal.ok());
   auto guard = DurableReplayGuard::open(journal->db());
   REQUIRE(guard.ok());

@@ -45,7 +45,7 @@ TEST_CASE("an acknowledged append survives the process being killed", "[journal]
   if (child == 0) {
     close(ack[0]);
     close(hold[1]);
-    auto journal = Journal::open(path);
+    auto journal = Journal::open(path, test_key());
     if (!journal) _exit(2);
     if (!journal->append(decision("tu:3105170010170907984", kT0)).ok()) _exit(3);
     char byte = 'k';
@@ -86,7 +86,7 @@ TEST_CASE("killed in the middle of a stream of appends, nothing acknowledged is 
   REQUIRE(child >= 0);
   if (child == 0) {
     close(ack[0]);
-    auto journal = Journal::open(path);
+    auto journal = Journal::open(path, test_key());
     if (!journal) _exit(2);
     // Keeps appending (and acknowledging each append) until killed.
     for (std::uint64_t i = 1;; ++i) {
@@ -118,4 +118,13 @@ TEST_CASE("killed in the middle of a stream of appends, nothing acknowledged is 
     CHECK(credential_of(rows[i]) == n);
   }
   CHECK(append(journal, event(EventKind::startup, "", kT0 + 1h)) == rows.size() + 1);
+  // Every row that reached the disk carries its mac: the chain, continued after the kill, is whole.
+  auto chain = journal.read_chain();
+  REQUIRE(chain.ok());
+  CHECK(chain->size() == rows.size() + 1);
+  auto anchor = gate::store::chain_start_anchor(test_key(), journal.chain_start());
+  REQUIRE(anchor.ok());
+  auto verdict = gate::store::verify_chain(test_key(), *anchor, *chain);
+  REQUIRE(verdict.ok());
+  CHECK(verdict->problem == gate::store::ChainProblem::none);
 }

@@ -43,8 +43,15 @@ inline core::GateEvent event(core::EventKind kind, std::string credential, Insta
   return e;
 }
 
-inline Journal open_journal(const std::string& path) {
-  auto journal = Journal::open(path);
+// The chain key of the test gate L1-S07-G03: the 32 bytes 0x00 … 0x1f.
+inline ChainKey test_key(std::string gate = "L1-S07-G03") {
+  std::string secret(32, '\0');
+  for (std::size_t i = 0; i < secret.size(); ++i) secret[i] = static_cast<char>(i);
+  return ChainKey{secret, std::move(gate)};
+}
+
+inline Journal open_journal(const std::string& path, ChainKey key = test_key()) {
+  auto journal = Journal::open(path, std::move(key));
   INFO("open: " << (journal ? std::string() : journal.error().message));
   REQUIRE(journal.ok());
   return std::move(journal).value();

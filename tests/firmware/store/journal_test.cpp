@@ -178,7 +178,7 @@ TEST_CASE("a journal from a newer build is refused and left untouched", "[journa
                          nullptr) == SQLITE_OK);
     sqlite3_close(db);
   }
-  auto journal = Journal::open(path);
+  auto journal = Journal::open(path, test_key());
   REQUIRE_FALSE(journal.ok());
   CHECK(journal.error().code == gate::Errc::unsupported);
   CHECK(query_text(path, "PRAGMA user_version") == "99");
@@ -189,7 +189,7 @@ TEST_CASE("a file that is not a database is an error, not a crash", "[journal]")
   TempDir dir;
   std::string path = dir.file("journal.db");
   std::ofstream(path) << "this is not a SQLite database, just some text long enough to matter\n";
-  auto journal = Journal::open(path);
+  auto journal = Journal::open(path, test_key());
   REQUIRE_FALSE(journal.ok());
   CHECK(journal.error().code == gate::Errc::storage_error);
 }
