@@ -42,8 +42,8 @@ CREATE TABLE journal (
 );
 CREATE INDEX journal_by_ts ON journal (ts_us);
 )sql"},
-    // The ride codes this gate accepted (ride-code-v1.md step 7), kept in the journal's file so they
-    // are as durable as the records and survive restarts. See durable_replay_guard.h.
+    // The ride codes this gate accepted (ride-code-v1.md step 7), kept in the journal's file so
+    // they are as durable as the records and survive restarts. See durable_replay_guard.h.
     {2, R"sql(
 CREATE TABLE code_replay (
   account         INTEGER NOT NULL,  -- account_id, its 64 bits stored as a signed integer
@@ -327,9 +327,9 @@ std::string canonical_json(const JournalEntry& entry) {
 
 Result<Journal> Journal::open(const std::string& path, ChainKey key) {
   if (key.secret.size() < kMinJournalSecretBytes) {
-    return make_error(Errc::invalid_argument,
-                      "journal: secret shorter than " + std::to_string(kMinJournalSecretBytes) +
-                          " bytes");
+    return make_error(
+        Errc::invalid_argument,
+        "journal: secret shorter than " + std::to_string(kMinJournalSecretBytes) + " bytes");
   }
   if (key.gate.empty()) return make_error(Errc::invalid_argument, "journal: no gate id");
   GATE_TRY_ASSIGN(DbHandle db, open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
@@ -411,14 +411,22 @@ Result<std::uint64_t> Journal::append_in_transaction(const JournalEntry& entry) 
   return seq;
 }
 
+namespace {
+
+// `after` and `limit` as SQL integers: a limit beyond INT64_MAX is -1 (no limit in SQLite).
+std::pair<sqlite3_int64, sqlite3_int64> sql_range(std::uint64_t after, std::size_t limit) {
+  return {after > static_cast<std::uint64_t>(INT64_MAX) ? sqlite3_int64{INT64_MAX}
+                                                        : static_cast<sqlite3_int64>(after),
+          limit > static_cast<std::size_t>(INT64_MAX) ? sqlite3_int64{-1}
+                                                      : static_cast<sqlite3_int64>(limit)};
+}
+
+}  // namespace
+
 Result<std::vector<ChainRow>> Journal::read_chain(std::uint64_t after, std::size_t limit) {
   GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db_.get(), kChainSql));
   sqlite3_stmt* s = stmt.get();
-  auto sql_limit = limit > static_cast<std::size_t>(INT64_MAX) ? sqlite3_int64{-1}
-                                                               : static_cast<sqlite3_int64>(limit);
-  auto sql_after = after > static_cast<std::uint64_t>(INT64_MAX)
-                       ? sqlite3_int64{INT64_MAX}
-                       : static_cast<sqlite3_int64>(after);
+  const auto [sql_after, sql_limit] = sql_range(after, limit);
   if (sqlite3_bind_int64(s, 1, sql_after) != SQLITE_OK ||
       sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(chain_start_)) != SQLITE_OK ||
       sqlite3_bind_int64(s, 3, sql_limit) != SQLITE_OK) {
@@ -440,12 +448,7 @@ Result<std::vector<ChainRow>> Journal::read_chain(std::uint64_t after, std::size
 Result<std::vector<JournalRow>> Journal::read(std::uint64_t after, std::size_t limit) {
   GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db_.get(), kSelectSql));
   sqlite3_stmt* s = stmt.get();
-  // A negative LIMIT means no limit in SQLite.
-  auto sql_limit = limit > static_cast<std::size_t>(INT64_MAX) ? sqlite3_int64{-1}
-                                                               : static_cast<sqlite3_int64>(limit);
-  auto sql_after = after > static_cast<std::uint64_t>(INT64_MAX)
-                       ? sqlite3_int64{INT64_MAX}
-                       : static_cast<sqlite3_int64>(after);
+  const auto [sql_after, sql_limit] = sql_range(after, limit);
   if (sqlite3_bind_int64(s, 1, sql_after) != SQLITE_OK ||
       sqlite3_bind_int64(s, 2, sql_limit) != SQLITE_OK) {
     return sqlite_error(db_.get(), "journal read bind");
