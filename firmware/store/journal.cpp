@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iterator>
+#include <utility>
 
 #include "firmware/core/gate_context.h"
 #include "firmware/core/json_text.h"
