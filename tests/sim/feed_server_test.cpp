@@ -19,6 +19,7 @@
 #include <random>
 
 #include "firmware/sync/https_client.h"
+#include "tests/support/https_test_config.h"
 #include "tests/support/loopback.h"
 #include "tests/support/temp_dir.h"
 
@@ -56,15 +57,9 @@ struct Site {
     server = std::move(started).value();
   }
   HttpsClientConfig config(const std::string& ca_file = "") const {
-    HttpsClientConfig c;
-    c.base_url = server->base_url();
-    c.ca_file = ca_file.empty() ? dir.file("ca.pem") : ca_file;
-    c.server_name = FeedServer::server_name();
-    c.connect_timeout = seconds(2);
-    c.handshake_timeout = seconds(2);
-    c.io_timeout = seconds(2);
-    c.request_timeout = seconds(10);
-    return c;
+    return gate::test::local_https_config(server->base_url(),
+                                          ca_file.empty() ? dir.file("ca.pem") : ca_file,
+                                          FeedServer::server_name(), seconds(10));
   }
   std::unique_ptr<HttpsClient> client(const HttpsClientConfig& c) const {
     auto made = HttpsClient::create(c);

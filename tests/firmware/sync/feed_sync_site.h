@@ -7,15 +7,16 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <utility>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "firmware/sync/feed_syncer.h"
 #include "hal/log.h"
 #include "tests/firmware/feed/feed_test_support.h"
 #include "tests/firmware/sync/nginx_fixture.h"
+#include "tests/support/https_test_config.h"
 
 namespace feed_site {
 
@@ -71,7 +72,8 @@ inline std::string big_state(int n) {
   for (int i = 1; i <= n; ++i) {
     out += R"({"type":"binding","credential":"qr:)" + std::to_string(100000000000 + i) +
            R"(","identity":"id-)" + std::to_string(i) +
-           R"(","media":"qr","status":"active","since":"2022-05-18T09:00:00+08:00"})" "\n";
+           R"(","media":"qr","status":"active","since":"2022-05-18T09:00:00+08:00"})"
+           "\n";
   }
   return out;
 }
@@ -94,14 +96,10 @@ struct Site {
   // A syncer's configuration for the feed at https://127.0.0.1:PORT/`sub`.
   gate::sync::FeedSyncerConfig config(const std::string& sub = "", std::uint16_t port = 0) const {
     gate::sync::FeedSyncerConfig c;
-    c.https.base_url =
-        "https://127.0.0.1:" + std::to_string(port ? port : nginx.port()) + "/" + sub;
-    c.https.ca_file = pki.ca_cert;
-    c.https.server_name = "localhost";  // mbedTLS 2.28 matches DNS names only
-    c.https.connect_timeout = std::chrono::seconds(2);
-    c.https.handshake_timeout = std::chrono::seconds(2);
-    c.https.io_timeout = std::chrono::seconds(2);
-    c.https.request_timeout = std::chrono::seconds(60);
+    // mbedTLS 2.28 matches DNS names only: the name is "localhost".
+    c.https = gate::test::local_https_config(
+        "https://127.0.0.1:" + std::to_string(port ? port : nginx.port()) + "/" + sub, pki.ca_cert,
+        "localhost", std::chrono::seconds(60));
     c.cache_path = cache;
     c.staging_dir = staging;
     c.key_state_path = dir.file("feed-key");

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tests/firmware/sync/nginx_fixture.h"
+#include "tests/support/https_test_config.h"
 #include "tests/support/log_capture.h"
 #include "tests/support/loopback.h"
 #include "tests/support/temp_dir.h"
@@ -58,15 +59,10 @@ struct Site {
     nginx.start();
   }
   HttpsClientConfig config(std::uint16_t port = 0) const {
-    HttpsClientConfig c;
-    c.base_url = "https://127.0.0.1:" + std::to_string(port ? port : nginx.port()) + "/feed/";
-    c.ca_file = pki.ca_cert;
-    c.server_name = "localhost";  // mbedTLS 2.28 matches DNS names only, not IP addresses
-    c.connect_timeout = seconds(2);
-    c.handshake_timeout = seconds(2);
-    c.io_timeout = seconds(2);
-    c.request_timeout = seconds(20);
-    return c;
+    // mbedTLS 2.28 matches DNS names only, not IP addresses: the name is "localhost".
+    return gate::test::local_https_config(
+        "https://127.0.0.1:" + std::to_string(port ? port : nginx.port()) + "/feed/", pki.ca_cert,
+        "localhost", seconds(20));
   }
   std::unique_ptr<HttpsClient> client(const HttpsClientConfig& c) const {
     auto made = HttpsClient::create(c);
