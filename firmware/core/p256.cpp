@@ -5,20 +5,13 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 
+#include "firmware/core/mbedtls_object.h"
+
 namespace gate::core {
 namespace {
 
 constexpr std::size_t kSec1UncompressedSize = 65;
 constexpr std::size_t kScalarSize = 32;
-
-// An mbedtls_mpi that frees itself.
-struct Mpi {
-  Mpi() { mbedtls_mpi_init(&v); }
-  ~Mpi() { mbedtls_mpi_free(&v); }
-  Mpi(const Mpi&) = delete;
-  Mpi& operator=(const Mpi&) = delete;
-  mbedtls_mpi v;
-};
 
 // Reads a 32-byte big-endian scalar and checks 0 < value < n.
 bool read_scalar(const mbedtls_ecp_group& group, std::span<const std::uint8_t> bytes, Mpi& out) {

@@ -9,6 +9,8 @@
 
 #include <array>
 
+#include "firmware/core/mbedtls_object.h"
+
 namespace gate::sim {
 namespace {
 
@@ -18,18 +20,12 @@ Error tls_error(const std::string& step, int rc) {
   return make_error(Errc::io_error, "loopback pki: " + step + ": " + text);
 }
 
-struct Key {
-  Key() { mbedtls_pk_init(&pk); }
-  ~Key() { mbedtls_pk_free(&pk); }
-  Key(const Key&) = delete;
-  Key& operator=(const Key&) = delete;
-  mbedtls_pk_context pk;
-};
+using Key = core::PkContext;
 
 Status generate(Key& key, CtrDrbg& rng) {
-  int rc = mbedtls_pk_setup(&key.pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+  int rc = mbedtls_pk_setup(&key.v, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
   if (rc == 0) {
-    rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.pk),
+    rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key.v),
                              CtrDrbg::mbedtls_random, &rng);
   }
   if (rc != 0) return tls_error("generate a P-256 key", rc);
@@ -67,8 +63,8 @@ struct CertWriter {
 Status fill(CertWriter& w, const CertRequest& r) {
   mbedtls_x509write_crt_set_version(&w.crt, MBEDTLS_X509_CRT_VERSION_3);
   mbedtls_x509write_crt_set_md_alg(&w.crt, MBEDTLS_MD_SHA256);
-  mbedtls_x509write_crt_set_subject_key(&w.crt, &r.subject_key->pk);
-  mbedtls_x509write_crt_set_issuer_key(&w.crt, &r.issuer_key->pk);
+  mbedtls_x509write_crt_set_subject_key(&w.crt, &r.subject_key->v);
+  mbedtls_x509write_crt_set_issuer_key(&w.crt, &r.issuer_key->v);
   int rc = mbedtls_mpi_lset(&w.serial, r.serial);
   if (rc == 0) rc = mbedtls_x509write_crt_set_serial(&w.crt, &w.serial);
   if (rc == 0) rc = mbedtls_x509write_crt_set_subject_name(&w.crt, r.subject);
@@ -117,7 +113,7 @@ Result<LoopbackPki> make_loopback_pki(CtrDrbg& rng) {
     if (n < 0) return tls_error("write the server certificate", n);
     pki.server_cert_der.assign(buf.end() - n, buf.end());
   }
-  int rc = mbedtls_pk_write_key_pem(&server_key.pk, buf.data(), buf.size());
+  int rc = mbedtls_pk_write_key_pem(&server_key.v, buf.data(), buf.size());
   if (rc != 0) return tls_error("write the server key", rc);
   pki.server_key_pem = reinterpret_cast<const char*>(buf.data());
   return pki;

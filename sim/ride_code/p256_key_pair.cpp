@@ -8,27 +8,16 @@
 
 #include <cstring>
 
+#include "firmware/core/mbedtls_object.h"
+
 namespace gate::sim {
 namespace {
 
 constexpr std::size_t kScalarSize = 32;
 constexpr std::size_t kPemBufferSize = 1024;  // a P-256 key's PEM is about 230 characters
 
-struct Mpi {
-  Mpi() { mbedtls_mpi_init(&v); }
-  ~Mpi() { mbedtls_mpi_free(&v); }
-  Mpi(const Mpi&) = delete;
-  Mpi& operator=(const Mpi&) = delete;
-  mbedtls_mpi v;
-};
-
-struct PkContext {
-  PkContext() { mbedtls_pk_init(&pk); }
-  ~PkContext() { mbedtls_pk_free(&pk); }
-  PkContext(const PkContext&) = delete;
-  PkContext& operator=(const PkContext&) = delete;
-  mbedtls_pk_context pk;
-};
+using core::Mpi;
+using core::PkContext;
 
 // The P-256 key inside `pk`, or nullptr when it holds another kind of key.
 mbedtls_ecp_keypair* p256_of(const mbedtls_pk_context& pk) {
@@ -79,7 +68,7 @@ P256KeyPair::~P256KeyPair() = default;
 
 Result<P256KeyPair> P256KeyPair::generate(CtrDrbg& rng) {
   auto state = std::make_unique<State>();
-  mbedtls_pk_context& pk = state->context.pk;
+  mbedtls_pk_context& pk = state->context.v;
   if (mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) != 0 ||
       mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(pk), &CtrDrbg::mbedtls_random,
                           &rng) != 0) {
@@ -93,7 +82,7 @@ Result<P256KeyPair> P256KeyPair::generate(CtrDrbg& rng) {
 
 Result<P256KeyPair> P256KeyPair::from_pem(std::string_view pem) {
   auto state = std::make_unique<State>();
-  mbedtls_pk_context& pk = state->context.pk;
+  mbedtls_pk_context& pk = state->context.v;
   const std::string text = with_nul(pem);
   const int rc = mbedtls_pk_parse_key(&pk, reinterpret_cast<const unsigned char*>(text.data()),
                                       text.size(), nullptr, 0);
@@ -118,11 +107,11 @@ Result<P256KeyPair> P256KeyPair::from_pem(std::string_view pem) {
 }
 
 Result<std::string> P256KeyPair::private_key_pem() const {
-  return pem_of(state_->context.pk, /*private_key=*/true);
+  return pem_of(state_->context.v, /*private_key=*/true);
 }
 
 Result<std::string> P256KeyPair::public_key_pem() const {
-  return pem_of(state_->context.pk, /*private_key=*/false);
+  return pem_of(state_->context.v, /*private_key=*/false);
 }
 
 Result<RawSignature> P256KeyPair::sign(std::span<const std::uint8_t> message, CtrDrbg& rng) const {
@@ -135,7 +124,7 @@ Result<RawSignature> P256KeyPair::sign(std::span<const std::uint8_t> message, Ct
 
 Result<RawSignature> P256KeyPair::sign_digest(const std::array<std::uint8_t, 32>& digest,
                                               CtrDrbg& rng) const {
-  mbedtls_ecp_keypair* key = mbedtls_pk_ec(state_->context.pk);
+  mbedtls_ecp_keypair* key = mbedtls_pk_ec(state_->context.v);
   Mpi r;
   Mpi s;
   RawSignature signature{};
@@ -151,12 +140,12 @@ Result<RawSignature> P256KeyPair::sign_digest(const std::array<std::uint8_t, 32>
 Result<Sec1Point> public_key_from_pem(std::string_view pem) {
   PkContext context;
   const std::string text = with_nul(pem);
-  if (mbedtls_pk_parse_public_key(&context.pk, reinterpret_cast<const unsigned char*>(text.data()),
+  if (mbedtls_pk_parse_public_key(&context.v, reinterpret_cast<const unsigned char*>(text.data()),
                                   text.size()) != 0) {
     GATE_TRY_ASSIGN(P256KeyPair pair, P256KeyPair::from_pem(pem));
     return pair.public_key();
   }
-  const mbedtls_ecp_keypair* key = p256_of(context.pk);
+  const mbedtls_ecp_keypair* key = p256_of(context.v);
   if (key == nullptr) return make_error(Errc::malformed, "p256 key: not a P-256 (prime256v1) key");
   if (mbedtls_ecp_check_pubkey(&key->grp, &key->Q) != 0) {
     return make_error(Errc::malformed, "p256 key: the public key is not a point on the curve");
