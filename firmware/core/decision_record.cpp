@@ -21,6 +21,10 @@ constexpr std::pair<EventKind, std::string_view> kEventKindNames[] = {
     {EventKind::passage_timeout, "passage_timeout"},
     {EventKind::reader_down, "reader_down"},
     {EventKind::reader_up, "reader_up"},
+    {EventKind::sync_success, "sync_success"},
+    {EventKind::sync_failure, "sync_failure"},
+    {EventKind::journal_full, "journal_full"},
+    {EventKind::journal_space_ok, "journal_space_ok"},
 };
 
 // Appends `"name":"value"` (value escaped), preceded by a comma unless it is the first field.

@@ -33,6 +33,10 @@ enum class EventKind {
   passage_timeout,  // the gate opened but nobody passed before the timeout
   reader_down,
   reader_up,
+  sync_success,      // the feed syncer brought the cache up to date (or found it current)
+  sync_failure,      // a sync failed or was refused; the gate decides on the cache it has
+  journal_full,      // the journal reached its disk budget (journal_max_size)
+  journal_space_ok,  // back under the budget once acknowledged records were pruned
 };
 std::string_view event_kind_name(EventKind kind);
 std::optional<EventKind> parse_event_kind(std::string_view name);

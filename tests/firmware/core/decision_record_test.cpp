@@ -145,6 +145,17 @@ TEST_CASE("gate events as JSON lines", "[decision_record]") {
   CHECK(to_json_line(e) ==
         R"({"ts":"2022-05-23T05:00:02.007Z","gate":"L1-S07-G03","direction":"exit",)"
         R"("event":"reader_down","reason":"read_error"})");
+
+  // The sync and journal-space events carry nothing but their name.
+  e.reason.reset();
+  e.kind = EventKind::sync_failure;
+  CHECK(to_json_line(e) ==
+        R"({"ts":"2022-05-23T05:00:02.007Z","gate":"L1-S07-G03","direction":"exit",)"
+        R"("event":"sync_failure"})");
+  e.kind = EventKind::journal_full;
+  CHECK(to_json_line(e) ==
+        R"({"ts":"2022-05-23T05:00:02.007Z","gate":"L1-S07-G03","direction":"exit",)"
+        R"("event":"journal_full"})");
 }
 
 TEST_CASE("event kind names round-trip", "[decision_record]") {
@@ -158,6 +169,10 @@ TEST_CASE("event kind names round-trip", "[decision_record]") {
       {EventKind::passage_timeout, "passage_timeout"},
       {EventKind::reader_down, "reader_down"},
       {EventKind::reader_up, "reader_up"},
+      {EventKind::sync_success, "sync_success"},
+      {EventKind::sync_failure, "sync_failure"},
+      {EventKind::journal_full, "journal_full"},
+      {EventKind::journal_space_ok, "journal_space_ok"},
   };
   for (const auto& [kind, name] : names) {
     CHECK(event_kind_name(kind) == name);
