@@ -1,5 +1,8 @@
 #include "firmware/store/journal.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -337,6 +340,10 @@ Result<Journal> Journal::open(const std::string& path, ChainKey key) {
   GATE_TRY(set_wal(db.get()));
   // Durability: see open() in journal.h. The setting is per connection.
   GATE_TRY(exec(db.get(), "PRAGMA synchronous = FULL"));
+  // SQLite never shrinks a WAL it restarts unless told to: one large transaction (a prune of a
+  // long outage's rows) would otherwise leave a file that size for good, counted against the disk
+  // budget. This is about what the default autocheckpoint (1000 pages) lets the WAL reach anyway.
+  GATE_TRY(exec(db.get(), "PRAGMA journal_size_limit = 4194304"));
   GATE_TRY(migrate(db.get()));
   Journal journal(std::move(db), std::move(key));
   GATE_TRY_ASSIGN(journal.genesis_, chain_genesis(journal.key_));
@@ -462,6 +469,43 @@ Result<std::vector<JournalRow>> Journal::read(std::uint64_t after, std::size_t l
   }
   if (rc != SQLITE_DONE) return sqlite_error(db_.get(), "journal read");
   return rows;
+}
+
+namespace {
+
+// The first column of the one row `sql` gives, as an integer.
+Result<std::int64_t> query_int(sqlite3* db, std::string_view sql) {
+  GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db, sql));
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) return sqlite_error(db, sql);
+  return sqlite3_column_int64(stmt.get(), 0);
+}
+
+}  // namespace
+
+Result<std::uint64_t> Journal::used_bytes() {
+  sqlite3* d = db_.get();
+  GATE_TRY_ASSIGN(std::int64_t pages, query_int(d, "PRAGMA page_count"));
+  GATE_TRY_ASSIGN(std::int64_t free_pages, query_int(d, "PRAGMA freelist_count"));
+  GATE_TRY_ASSIGN(std::int64_t page_size, query_int(d, "PRAGMA page_size"));
+  std::uint64_t used = static_cast<std::uint64_t>(std::max<std::int64_t>(pages - free_pages, 0)) *
+                       static_cast<std::uint64_t>(page_size);
+  // No WAL file (checkpointed and deleted, or never written) is no WAL use.
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(d, "main"));
+  struct stat st {};
+  if (wal != nullptr && ::stat(wal, &st) == 0) used += static_cast<std::uint64_t>(st.st_size);
+  return used;
+}
+
+Status Journal::truncate_wal() {
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                                     nullptr);
+  if (rc == SQLITE_OK || rc == SQLITE_BUSY) return ok_status();
+  return sqlite_error(db_.get(), "journal checkpoint");
+}
+
+Result<std::uint64_t> Journal::row_count() {
+  GATE_TRY_ASSIGN(std::int64_t n, query_int(db_.get(), "SELECT COUNT(*) FROM journal"));
+  return static_cast<std::uint64_t>(n);
 }
 
 Status Journal::recent_entries(Instant since,
