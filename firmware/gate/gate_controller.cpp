@@ -36,9 +36,11 @@ hal::IndicatorState idle_indicator() {
   return text_state(hal::Light::off, false, "请刷卡或扫码", "Tap card or scan code");
 }
 
-hal::IndicatorState out_of_service_indicator() {
+hal::IndicatorState out_of_service_indicator(std::string detail) {
   core::DisplayText t = core::reason_text(core::Reason::out_of_service);
-  return text_state(hal::Light::red, false, std::string(t.zh), std::string(t.en));
+  hal::IndicatorState s = text_state(hal::Light::red, false, std::string(t.zh), std::string(t.en));
+  s.detail = std::move(detail);
+  return s;
 }
 
 GateController::GateController(core::GateContext gate, GateTimings timings)
@@ -58,6 +60,10 @@ core::GateEvent GateController::event(EventKind kind, Now now) const {
 }
 
 void GateController::show(Effects& effects, hal::IndicatorState state) {
+  // Staff must see the alarm whatever the rider sees; the out-of-service screen has its own.
+  if (!alarm_.empty() && !out_of_service_) {
+    state.detail = state.detail.empty() ? alarm_ : state.detail + "; " + alarm_;
+  }
   shown_ = state;
   effects.show = std::move(state);
 }
@@ -65,7 +71,8 @@ void GateController::show(Effects& effects, hal::IndicatorState state) {
 Effects GateController::go_idle(Effects effects) {
   phase_ = GatePhase::idle;
   effects.relay = false;
-  show(effects, out_of_service_ ? out_of_service_indicator() : idle_indicator());
+  show(effects, out_of_service_ ? out_of_service_indicator(out_of_service_detail_)
+                                : idle_indicator());
   return effects;
 }
 
@@ -158,13 +165,24 @@ Effects GateController::on_emergency(bool active, Now now) {
   return effects;
 }
 
-Effects GateController::on_out_of_service(bool out, Now) {
+Effects GateController::on_out_of_service(bool out, Now, std::string detail) {
   Effects effects;
-  if (out == out_of_service_) return effects;
+  if (!out) detail.clear();
+  if (out == out_of_service_ && detail == out_of_service_detail_) return effects;
   out_of_service_ = out;
+  out_of_service_detail_ = std::move(detail);
   if (phase_ == GatePhase::idle) {
-    show(effects, out ? out_of_service_indicator() : idle_indicator());
+    show(effects, out ? out_of_service_indicator(out_of_service_detail_) : idle_indicator());
   }
+  return effects;
+}
+
+Effects GateController::set_alarm(std::string alarm, Now) {
+  Effects effects;
+  if (alarm == alarm_) return effects;
+  alarm_ = std::move(alarm);
+  // A result on the display keeps its text until it ends; the idle screen changes at once.
+  if (phase_ == GatePhase::idle && !out_of_service_) show(effects, idle_indicator());
   return effects;
 }
 

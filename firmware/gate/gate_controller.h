@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "firmware/core/decision_record.h"
@@ -63,8 +64,15 @@ class GateController {
   // The emergency input changed level.
   Effects on_emergency(bool active, Now now);
 
-  // The gate became (un)usable: no usable cache, reader down past its grace, journal failing.
-  Effects on_out_of_service(bool out, Now now);
+  // The gate became (un)usable: no usable cache, reader down past its grace, journal failing or
+  // over its disk budget. `detail` goes on the out-of-service screen's second line when it says
+  // more than the headline (the journal full), empty otherwise.
+  Effects on_out_of_service(bool out, Now now, std::string detail = {});
+
+  // A standing alarm for station staff (the journal over its budget under journal_full_policy =
+  // alarm): its text goes on the detail line of the idle screen and of every result while it is
+  // set; empty clears it. The gate decides as before.
+  Effects set_alarm(std::string alarm, Now now);
 
   // Timeouts. Call every loop iteration.
   Effects on_tick(Now now);
@@ -82,6 +90,7 @@ class GateController {
   GatePhase phase() const { return phase_; }
   bool out_of_service() const { return out_of_service_; }
   const hal::IndicatorState& shown() const { return shown_; }
+  const std::string& alarm() const { return alarm_; }
 
  private:
   Effects go_idle(Effects effects);
@@ -92,6 +101,8 @@ class GateController {
   GateTimings timings_;
   GatePhase phase_ = GatePhase::idle;
   bool out_of_service_ = false;
+  std::string out_of_service_detail_;
+  std::string alarm_;
   MonoInstant deadline_{};
   core::DecisionRecord pending_;  // the staff check waiting for confirmation
   hal::IndicatorState shown_;
@@ -103,6 +114,6 @@ core::GateEvent gate_event(const core::GateContext& gate, core::EventKind kind, 
 // What the indicator shows for a decision: light, buzzer, texts, and the health colour as detail.
 hal::IndicatorState indicator_for(const core::Decision& decision);
 hal::IndicatorState idle_indicator();
-hal::IndicatorState out_of_service_indicator();
+hal::IndicatorState out_of_service_indicator(std::string detail = {});
 
 }  // namespace gate::control

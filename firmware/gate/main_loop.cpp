@@ -8,6 +8,10 @@ namespace gate::control {
 namespace {
 
 constexpr std::string_view kTag = "gate";
+// The display's detail lines for a journal over its disk budget (for staff; riders read the
+// headline).
+constexpr std::string_view kJournalFullDetail = "journal full";
+constexpr std::string_view kJournalFullAlarm = "alarm: journal full";
 
 bool opens_entry(const store::JournalEntry& entry, core::Direction direction) {
   if (direction != core::Direction::entry) return false;
@@ -104,8 +108,25 @@ void MainLoop::read_inputs(Now t) {
 
 void MainLoop::update_service_state(Now t) {
   bool reader_out = reader_down_since_ && t.mono - *reader_down_since_ >= config_.reader_down_grace;
-  bool out = !validator_.cache_usable() || reader_out || journal_failed_;
-  (void)apply(controller_.on_out_of_service(out, t));
+  bool journal_full = journal_space_ == JournalSpace::out_of_service;
+  bool out = !validator_.cache_usable() || reader_out || journal_failed_ || journal_full;
+  (void)apply(controller_.on_out_of_service(
+      out, t, journal_full ? std::string(kJournalFullDetail) : std::string()));
+}
+
+Status MainLoop::journal_event(core::EventKind kind) {
+  last_status_ = ok_status();
+  (void)apply(Effects{{gate_event(gate_, kind, dev_.clock.wall_now())}, {}, {}});
+  return last_status_;
+}
+
+void MainLoop::set_journal_space(JournalSpace space) {
+  if (space == journal_space_) return;
+  journal_space_ = space;
+  Now t = now();
+  (void)apply(controller_.set_alarm(
+      space == JournalSpace::full_alarm ? std::string(kJournalFullAlarm) : std::string(), t));
+  update_service_state(t);
 }
 
 bool MainLoop::held_off(const std::string& credential, MonoInstant t) {

@@ -12,6 +12,7 @@
 
 #include "firmware/core/card_profile.h"
 #include "firmware/gate/gate_controller.h"
+#include "firmware/gate/journal_budget.h"
 #include "firmware/gate/validator.h"
 #include "firmware/store/journal.h"
 #include "hal/card_reader.h"
@@ -62,6 +63,17 @@ class MainLoop {
   // emergency). The watchdog is kicked at the end.
   Status run_once();
 
+  // Journals a gate event that comes from outside the loop's devices (GateRuntime's sync
+  // outcomes and journal-space changes), on the loop thread, like any other record: durable
+  // before anything else happens, seen by the observer. An error when the journal cannot take it
+  // (the gate is then out of service, as for any record).
+  Status journal_event(core::EventKind kind);
+
+  // The journal's standing against its disk budget (JournalBudget decides): out_of_service puts
+  // the gate out of service with "journal full" on the detail line; full_alarm keeps it deciding
+  // with the alarm on the display's detail line; ok clears either.
+  void set_journal_space(JournalSpace space);
+
   const GateController& controller() const { return controller_; }
 
  private:
@@ -86,6 +98,7 @@ class MainLoop {
   Status last_status_;
   bool emergency_ = false;
   bool journal_failed_ = false;
+  JournalSpace journal_space_ = JournalSpace::ok;
   std::optional<MonoInstant> reader_down_since_;
   bool scanner_down_ = false;  // its last read_line failed (logged once)
   std::string last_credential_;
