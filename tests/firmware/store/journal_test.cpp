@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -223,4 +224,72 @@ TEST_CASE("recent entries: latest open entry per credential since an instant", "
               .ok());
   std::map<std::string, Instant> expected{{a, kT0 + 3min}, {c, kT0 + 2min + 10s}, {e, kT0}};
   CHECK(seen == expected);
+}
+
+TEST_CASE("used_bytes: the pages in use plus the WAL, and a prune's pages count as free at once",
+          "[journal]") {
+  TempDir dir;
+  std::string path = dir.file("journal.db");
+  Journal journal = open_journal(path);
+  auto used = [&] {
+    auto u = journal.used_bytes();
+    REQUIRE(u.ok());
+    return *u;
+  };
+  auto file_size = [](const std::string& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? std::uintmax_t{0} : n;
+  };
+  const std::uint64_t page = std::stoull(query_text(path, "PRAGMA page_size"));
+
+  for (int i = 0; i < 300; ++i) append(journal, decision("tu:3105170010170907984", kT0 + i * 1s));
+  // Before a checkpoint the WAL is part of the use.
+  CHECK(file_size(path + "-wal") > 0);
+  CHECK(used() >= file_size(path + "-wal"));
+
+  // Checkpointed and truncated: nothing but the database's pages, all in use.
+  REQUIRE(journal.truncate_wal().ok());
+  CHECK(file_size(path + "-wal") == 0);
+  CHECK(query_text(path, "PRAGMA freelist_count") == "0");
+  CHECK(used() == file_size(path));
+  const std::uint64_t full = used();
+
+  // Pruning (deleting rows, as upload's prune does) frees pages into the free list: the file
+  // keeps its size, the use falls by the free pages.
+  sqlite3* db = journal.db();
+  REQUIRE(sqlite3_exec(db, "DELETE FROM journal WHERE seq <= 290", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  REQUIRE(journal.truncate_wal().ok());
+  const std::uint64_t free_pages = std::stoull(query_text(path, "PRAGMA freelist_count"));
+  CHECK(free_pages > 0);
+  CHECK(file_size(path) == full);
+  CHECK(used() == full - free_pages * page);
+  REQUIRE(journal.row_count().ok());
+  CHECK(*journal.row_count() == 10);
+
+  // Later appends reuse the free pages instead of growing the file.
+  for (int i = 0; i < 50; ++i) append(journal, decision("tu:3105170010170907984", kT0 + 1h + i * 1s));
+  REQUIRE(journal.truncate_wal().ok());
+  CHECK(file_size(path) == full);
+}
+
+TEST_CASE("the sync and journal-space events round-trip through the journal", "[journal]") {
+  TempDir dir;
+  Journal journal = open_journal(dir.file("journal.db"));
+  const EventKind kinds[] = {EventKind::sync_success, EventKind::sync_failure,
+                             EventKind::journal_full, EventKind::journal_space_ok};
+  for (EventKind kind : kinds) append(journal, event(kind, "", kT0));
+  std::vector<JournalRow> rows = read_all(journal);
+  REQUIRE(rows.size() == 4);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto* e = std::get_if<GateEvent>(&rows[i].entry);
+    REQUIRE(e != nullptr);
+    CHECK(e->kind == kinds[i]);
+  }
+  auto chain = journal.read_chain();
+  REQUIRE(chain.ok());
+  CHECK(chain->at(0).body ==
+        R"({"kind":"event","ts_us":1653282001234000,"gate":"L1-S07-G03","direction":"entry",)"
+        R"("event":"sync_success"})");
 }
