@@ -84,6 +84,18 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          c.journal_secret_file = v;
          return ok_status();
        }},
+      {"journal_max_size",
+       [](Config& c, std::string_view v) -> Status {
+         GATE_TRY_ASSIGN(c.journal_budget.max_bytes, parse_byte_size(v));
+         return ok_status();
+       }},
+      {"journal_full_policy",
+       [](Config& c, std::string_view v) -> Status {
+         auto policy = control::parse_journal_full_policy(v);
+         if (!policy) return make_error(Errc::invalid_argument, "expected out_of_service or alarm");
+         c.journal_budget.policy = *policy;
+         return ok_status();
+       }},
       {"reader",
        [](Config& c, std::string_view v) -> Status {
          c.reader = v;
@@ -145,6 +157,9 @@ std::string_view config_reference() {
          "cache = PATH              the SQLite cache (required)\n"
          "journal = PATH            the decision journal (required)\n"
          "journal_secret = PATH     the journal chain's secret, 64+ hex digits (board: required)\n"
+         "journal_max_size = 0      the journal's disk budget: bytes, KiB, MiB, GiB (0: none)\n"
+         "journal_full_policy = out_of_service\n"
+         "                          over the budget after pruning: out_of_service or alarm\n"
          "utc_offset = +08:00       local time for card validity dates\n"
          "reader = direct           card reader: direct or pn532 (simulator), libnfc connstring\n"
          "scanner = direct          code scanner: direct or serial (simulator), none, serial path\n"
@@ -229,6 +244,19 @@ Result<Duration> parse_duration(std::string_view text) {
                       "expected a duration like 1500ms, 5s, 2min, 1h (at most 7 days)");
   }
   return Duration(us);
+}
+
+Result<std::uint64_t> parse_byte_size(std::string_view text) {
+  text = trim(text);
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  int shift = unit.empty() ? 0 : unit == "KiB" ? 10 : unit == "MiB" ? 20 : unit == "GiB" ? 30 : -1;
+  // Past 2^50 bytes (a pebibyte) is no journal a gate has: surely a typo.
+  if (ec != std::errc() || end == text.data() || shift < 0 || n > (std::uint64_t{1} << (50 - shift))) {
+    return make_error(Errc::invalid_argument, "expected a size like 65536, 512KiB, 64MiB, 2GiB");
+  }
+  return n << shift;
 }
 
 Result<int> parse_utc_offset(std::string_view text) {

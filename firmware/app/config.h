@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "firmware/core/gate_context.h"
+#include "firmware/gate/journal_budget.h"
 #include "firmware/gate/main_loop.h"
 #include "hal/result.h"
 
@@ -39,6 +40,9 @@ struct Config {
   // when it is absent.
   std::string journal_secret_file;
   std::string journal_secret;
+  // journal_max_size = 64MiB (0 or absent: no budget), journal_full_policy = out_of_service |
+  // alarm: the journal's disk budget (firmware/gate/journal_budget.h).
+  control::JournalBudgetConfig journal_budget;
   control::LoopConfig loop;            // timings and reader settings
   std::chrono::seconds code_skew{30};  // code_skew = 30s
   Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
@@ -66,6 +70,10 @@ std::string_view config_reference();
 
 // Parses a duration: a non-negative integer followed by ms, s, min or h ("1500ms", "5s").
 Result<Duration> parse_duration(std::string_view text);
+
+// Parses a size in bytes: a non-negative integer, optionally followed by KiB, MiB or GiB
+// ("65536", "512KiB", "64MiB").
+Result<std::uint64_t> parse_byte_size(std::string_view text);
 
 // Parses "+08:00" / "-05:30" / "Z" into minutes east of UTC.
 Result<int> parse_utc_offset(std::string_view text);

@@ -87,6 +87,35 @@ void check_journal_secret(const Config& config, SetupReport& report) {
   }
 }
 
+// The budget and, for an existing journal, its use measured as Journal::used_bytes() does (pages
+// in use plus the WAL), read-only. Over the budget is not a problem for the check: the gate prunes
+// and applies its policy at start-up, and refusing to start would help nobody.
+void check_journal_budget(const Config& config, sqlite3* db, SetupReport& report) {
+  const control::JournalBudgetConfig& budget = config.journal_budget;
+  if (budget.max_bytes == 0) {
+    report.found.push_back("journal_max_size: none (the journal may grow until the disk is full)");
+    return;
+  }
+  std::string line = "journal_max_size: " + control::format_bytes(budget.max_bytes) +
+                     ", journal_full_policy " +
+                     std::string(control::journal_full_policy_name(budget.policy));
+  if (db != nullptr) {
+    long long pages = query_int(db, "PRAGMA page_count");
+    long long free_pages = query_int(db, "PRAGMA freelist_count");
+    long long page_size = query_int(db, "PRAGMA page_size");
+    if (pages >= 0 && free_pages >= 0 && page_size > 0) {
+      std::uint64_t used = static_cast<std::uint64_t>(pages - free_pages) *
+                           static_cast<std::uint64_t>(page_size);
+      std::error_code ec;
+      auto wal = std::filesystem::file_size(config.journal_path + "-wal", ec);
+      if (!ec) used += wal;
+      line += "; " + control::format_bytes(used) + " in use now";
+      if (used >= budget.max_bytes) line += " (over the budget: the gate will say so at start-up)";
+    }
+  }
+  report.found.push_back(line);
+}
+
 void check_journal(const Config& config, SetupReport& report) {
   check_journal_secret(config, report);
   namespace fs = std::filesystem;
@@ -111,8 +140,10 @@ void check_journal(const Config& config, SetupReport& report) {
       report.found.push_back("journal: " + config.journal_path + ", last sequence number " +
                              std::to_string(last) + migrated);
     }
+    check_journal_budget(config, db.ok() ? db->get() : nullptr, report);
     return;
   }
+  check_journal_budget(config, nullptr, report);
   fs::path dir = fs::path(config.journal_path).parent_path();
   if (dir.empty()) dir = ".";
   if (!fs::is_directory(dir, ec)) {

@@ -216,3 +216,34 @@ TEST_CASE("journal_secret: unreadable, too short or not hex is refused with its 
     CHECK(c.error().message == "line 4: journal_secret: " + file + ": odd number of hex digits");
   }
 }
+
+TEST_CASE("journal budget keys: sizes with binary suffixes, the policy by name") {
+  const std::string head = "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n";
+  auto none = parse(head);
+  REQUIRE(none.ok());
+  CHECK(none->journal_budget.max_bytes == 0);  // no budget unless configured
+  CHECK(none->journal_budget.policy == control::JournalFullPolicy::out_of_service);
+
+  auto set = parse(head + "journal_max_size = 64MiB\njournal_full_policy = alarm\n");
+  REQUIRE(set.ok());
+  CHECK(set->journal_budget.max_bytes == 64ull * 1024 * 1024);
+  CHECK(set->journal_budget.policy == control::JournalFullPolicy::alarm);
+
+  CHECK(app::parse_byte_size("0").value() == 0);
+  CHECK(app::parse_byte_size("65536").value() == 65536);
+  CHECK(app::parse_byte_size("512KiB").value() == 512 * 1024);
+  CHECK(app::parse_byte_size(" 2GiB ").value() == 2ull * 1024 * 1024 * 1024);
+  for (const char* bad : {"", "MiB", "-1", "1.5MiB", "10MB", "10 MiB", "10k", "2000000GiB"}) {
+    INFO(bad);
+    CHECK_FALSE(app::parse_byte_size(bad).ok());
+  }
+
+  auto bad_size = parse(head + "journal_max_size = 10MB\n");
+  REQUIRE_FALSE(bad_size.ok());
+  CHECK(bad_size.error().message ==
+        "line 4: journal_max_size: expected a size like 65536, 512KiB, 64MiB, 2GiB");
+  auto bad_policy = parse(head + "journal_full_policy = drop_oldest\n");
+  REQUIRE_FALSE(bad_policy.ok());
+  CHECK(bad_policy.error().message ==
+        "line 4: journal_full_policy: expected out_of_service or alarm");
+}

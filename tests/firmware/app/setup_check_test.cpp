@@ -227,4 +227,31 @@ TEST_CASE("an unreadable or unparseable feed CA or key is a problem naming the f
   CHECK(has_line(r2.problems, "not a PEM public key"));
 }
 
+TEST_CASE("the journal budget: reported with the journal's use now, and over it is not a problem") {
+  test::TempDir dir;
+  Config c = config_in(dir);
+  write_cache(c.cache_path);
+  CHECK(has_line(check_setup(c, kFirstTrain).found, "journal_max_size: none"));
+  c.journal_budget.max_bytes = 1024;
+  c.journal_budget.policy = control::JournalFullPolicy::alarm;
+  CHECK(has_line(check_setup(c, kFirstTrain).found,
+                 "journal_max_size: 1.0 KiB, journal_full_policy alarm"));
+  {
+    auto j = store::Journal::open(c.journal_path, {c.journal_secret, c.gate.gate_id()});
+    REQUIRE(j.ok());
+    core::GateEvent ev;
+    ev.ts = kFirstTrain;
+    ev.gate = c.gate.gate_id();
+    REQUIRE(j->append(ev).ok());
+  }
+  // Closed cleanly: the WAL is checkpointed away and every page of the file is in use.
+  const auto size = std::filesystem::file_size(c.journal_path);
+  CHECK_FALSE(std::filesystem::exists(c.journal_path + "-wal"));
+  SetupReport r = check_setup(c, kFirstTrain);
+  CHECK(r.ok());
+  CHECK(has_line(r.found, "journal_max_size: 1.0 KiB, journal_full_policy alarm; " +
+                              control::format_bytes(size) +
+                              " in use now (over the budget: the gate will say so at start-up)"));
+}
+
 }  // namespace gate::app
