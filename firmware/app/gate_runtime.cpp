@@ -1,5 +1,7 @@
 #include "firmware/app/gate_runtime.h"
 
+#include <utility>
+
 #include "firmware/sync/feed_key.h"
 #include "hal/log.h"
 
@@ -8,6 +10,10 @@ namespace {
 // How far back the anti-passback memory is rebuilt from the journal at start-up: longer than any
 // sensible anti_passback_minutes.
 constexpr Duration kPassbackHorizon = std::chrono::hours(24);
+// Sync outcomes waiting for the loop thread. The loop takes them every iteration (100 ms on a
+// board) and syncs are 15 s apart at the least, so this is only reached by a loop that has
+// stopped; the watchdog deals with that, and the memory stays bounded meanwhile.
+constexpr std::size_t kMaxPendingSyncOutcomes = 64;
 }  // namespace
 
 Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
@@ -37,8 +43,15 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   code_options.skew = config.code_skew;
   rt->validator_ = std::make_unique<control::Validator>(
       config.gate, rt->cache_ ? &*rt->cache_ : nullptr, rt->passback_, code_options, &*rt->replay_);
-  rt->loop_ = std::make_unique<control::MainLoop>(devices, *rt->validator_, *rt->journal_,
-                                                  config.gate, loop_config, std::move(observer));
+  rt->clock_ = &devices.clock;
+  GateRuntime* self = rt.get();
+  rt->loop_ = std::make_unique<control::MainLoop>(
+      devices, *rt->validator_, *rt->journal_, config.gate, loop_config,
+      [self, observer = std::move(observer)](std::uint64_t seq, const store::JournalEntry& e) {
+        self->appended_ = true;
+        if (observer) observer(seq, e);
+      });
+  rt->make_budget(config.journal_budget);
   GATE_TRY(rt->loop_->start());
   rt->cache_path_ = config.cache_path;
   if (!config.feed.url.empty()) rt->start_syncer(config, devices.clock);
@@ -81,6 +94,10 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
   if (!cache_) {
     syncer_->set_on_good_sync([this](const feed::SyncOutcome&) { cache_made_ = true; });
   }
+  syncer_->set_on_sync_end([this](bool ok) {
+    std::lock_guard<std::mutex> lock(sync_outcomes_mutex_);
+    if (sync_outcomes_.size() < kMaxPendingSyncOutcomes) sync_outcomes_.push_back(ok);
+  });
   syncer_->start();
 }
 
@@ -96,9 +113,49 @@ void GateRuntime::adopt_new_cache() {
   log(LogLevel::info, "app", "cache synced, gate back in service");
 }
 
+void GateRuntime::make_budget(const control::JournalBudgetConfig& config) {
+  control::JournalBudgetHooks hooks;
+  hooks.used_bytes = [this] { return journal_->used_bytes(); };
+  hooks.prune = [this]() -> Result<std::uint64_t> {
+    if (!prune_) return std::uint64_t{0};
+    GATE_TRY_ASSIGN(std::uint64_t pruned, prune_());
+    // The freed pages count at once, not at the next automatic checkpoint.
+    if (pruned > 0) GATE_TRY(journal_->truncate_wal());
+    return pruned;
+  };
+  hooks.unacknowledged = [this] {
+    return unacknowledged_ ? unacknowledged_() : journal_->row_count();
+  };
+  hooks.record = [this](core::EventKind kind) { return loop_->journal_event(kind); };
+  budget_.emplace(config, std::move(hooks));
+}
+
+// Each sync's outcome becomes a gate event here, on the loop thread: the journal's connection is
+// the loop's alone, and the sync thread must never wait for a journal write (nor the reverse).
+Status GateRuntime::journal_sync_outcomes() {
+  std::vector<bool> outcomes;
+  {
+    std::lock_guard<std::mutex> lock(sync_outcomes_mutex_);
+    outcomes.swap(sync_outcomes_);
+  }
+  Status status = ok_status();
+  for (bool ok : outcomes) {
+    Status s = loop_->journal_event(ok ? core::EventKind::sync_success
+                                       : core::EventKind::sync_failure);
+    if (status.ok()) status = std::move(s);
+  }
+  return status;
+}
+
 Status GateRuntime::run_once() {
   if (!cache_ && cache_made_.load()) adopt_new_cache();
-  return loop_->run_once();
+  Status status = loop_->run_once();
+  Status synced = journal_sync_outcomes();
+  if (status.ok()) status = std::move(synced);
+  if (budget_->enabled()) {
+    loop_->set_journal_space(budget_->check(clock_->mono_now(), std::exchange(appended_, false)));
+  }
+  return status;
 }
 
 }  // namespace gate::app

@@ -236,6 +236,7 @@ Result<feed::SyncOutcome> FeedSyncer::run_once(Instant now) {
   // Before the status says the sync ended, so whoever waits on the status sees the callback's
   // effect (the runtime's "cache made" flag).
   if (outcome.ok() && on_good_sync_) on_good_sync_(*outcome);
+  if (on_sync_end_) on_sync_end_(outcome.ok());
   {
     std::lock_guard<std::mutex> lock(mutex_);
     status_.last_attempt = now;

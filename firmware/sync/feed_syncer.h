@@ -84,6 +84,10 @@ class FeedSyncer {
   void set_on_good_sync(std::function<void(const feed::SyncOutcome&)> callback) {
     on_good_sync_ = std::move(callback);
   }
+  // Called on the syncing thread after every sync, good or not (`ok`), right after the good-sync
+  // callback and under the same rules (e.g. for the runtime to journal sync_success /
+  // sync_failure on the loop thread). Set it before start().
+  void set_on_sync_end(std::function<void(bool ok)> callback) { on_sync_end_ = std::move(callback); }
 
  private:
   FeedSyncer(FeedSyncerConfig config, const hal::Clock& clock)
@@ -105,6 +109,7 @@ class FeedSyncer {
   std::string cache_note_;  // for a refusal's log line: "cache unchanged" or where it is now  //
                             // cache_ is the aside file, renamed in after a good sync
   std::function<void(const feed::SyncOutcome&)> on_good_sync_;
+  std::function<void(bool)> on_sync_end_;
 
   std::mutex run_mutex_;      // one run_once at a time
   mutable std::mutex mutex_;  // status_, stop_requested_, keys_ for readers
