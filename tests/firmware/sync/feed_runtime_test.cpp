@@ -1,9 +1,12 @@
 // The runtime with feed_url set (host builds only: a real nginx): a gate that starts without a
 // cache is out of service; its sync thread builds the cache from the feed, and the loop takes it
-// up without a restart and decides by it.
+// up without a restart and decides by it. Each sync's outcome is journaled, by the loop thread.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "firmware/app/gate_runtime.h"
 #include "sim/cards/card_factory.h"
@@ -81,4 +84,69 @@ TEST_CASE("GateRuntime: a missing cache made by the first sync puts the gate in 
   for (const auto& line : logs.take())
     said = said || line == "app: cache synced, gate back in service";
   CHECK(said);
+}
+
+TEST_CASE("GateRuntime: each sync's outcome is journaled by the loop thread, good or failed",
+          "[feed-syncer]") {
+  Site site;
+  site.feed.now = kFirstTrain;
+  site.feed.publish(3, kState, "", true);
+  const std::string key_pem = site.dir.file("feed-key.pem");
+  std::ofstream(key_pem) << site.feed.key.public_key_pem().value();
+
+  gate::app::Config config;
+  config.gate = *gate::core::parse_gate_spec("L1:S07:G03:entry");
+  config.cache_path = site.cache;
+  config.journal_path = site.dir.file("journal.db");
+  REQUIRE(gate::app::set_config_value(
+              config, "feed_url", "https://127.0.0.1:" + std::to_string(site.nginx.port()) + "/")
+              .ok());
+  REQUIRE(gate::app::set_config_value(config, "feed_interval", "1s").ok());
+  config.feed.ca_file = site.pki.ca_cert;
+  config.feed.server_name = "localhost";
+  config.feed.key_file = key_pem;
+
+  AllLogs logs;
+  std::mutex mutex;  // the observer must only ever run on the loop thread; checked below
+  const auto loop_thread = std::this_thread::get_id();
+  std::vector<gate::core::EventKind> events;
+  bool off_thread = false;
+  auto made = gate::sim::SimGate::create(
+      config, kFirstTrain, [&](std::uint64_t, const gate::store::JournalEntry& e) {
+        std::lock_guard<std::mutex> lock(mutex);
+        off_thread = off_thread || std::this_thread::get_id() != loop_thread;
+        if (auto* ev = std::get_if<gate::core::GateEvent>(&e)) events.push_back(ev->kind);
+      });
+  REQUIRE(made.ok());
+  auto& gate = **made;
+  auto events_now = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return events;
+  };
+  using gate::core::EventKind;
+  REQUIRE(gate.runtime().syncer() != nullptr);
+  REQUIRE(gate.runtime().syncer()->wait_for_attempts(1, seconds(30)).good_syncs == 1);
+  // The sync ended on its own thread; nothing is journaled until the loop runs.
+  CHECK(events_now() == std::vector<EventKind>{EventKind::startup});
+  REQUIRE(gate.step().ok());
+  CHECK(events_now() == std::vector<EventKind>{EventKind::startup, EventKind::sync_success});
+
+  // A manifest that is not one: the next sync (a second later) fails and is journaled as such.
+  site.write("manifest.gfd", std::vector<char>{'n', 'o', 't', ' ', 'a', ' ', 'f', 'e', 'e', 'd'});
+  // (A sync already under way when the file changed may still succeed: wait for a failed one.)
+  auto status = gate.runtime().syncer()->status();
+  for (std::uint64_t n = status.attempts + 1; status.last_error.empty() && n < 20; ++n) {
+    status = gate.runtime().syncer()->wait_for_attempts(n, seconds(30));
+  }
+  REQUIRE_FALSE(status.last_error.empty());
+  gate.runtime().syncer()->stop();  // no further syncs: the events below are all there is
+  status = gate.runtime().syncer()->status();
+  REQUIRE(gate.step().ok());
+  auto seen = events_now();
+  REQUIRE(seen.size() == 1 + status.attempts);
+  CHECK(seen[1] == EventKind::sync_success);
+  CHECK(std::count(seen.begin(), seen.end(), EventKind::sync_failure) ==
+        static_cast<long>(status.attempts - status.good_syncs));
+  CHECK(seen.back() == EventKind::sync_failure);
+  CHECK_FALSE(off_thread);
 }
