@@ -7,15 +7,14 @@
 #include <charconv>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "firmware/gate/validator.h"
 #include "firmware/store/record_loader.h"
 #include "sim/gate_sim/summary.h"
+#include "sim/bench/population_cache.h"
 #include "sim/populate/populate.h"
 
 namespace {
@@ -73,39 +72,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  sim::PopulateOptions options;
-  // The smallest population with at least `credentials` credentials.
-  options.identities = credentials * 1000 / sim::kCredentialsPerBlock;
-  while (sim::population_credential_count(options) < credentials) ++options.identities;
-  const std::size_t total = sim::population_credential_count(options);
-  std::filesystem::create_directories(dir);
-  const std::string records = dir + "/records.jsonl";
-  const std::string cache_path = dir + "/cache-" + std::to_string(total) + ".db";
-
-  if (!std::filesystem::exists(cache_path)) {
-    auto t0 = Clock::now();
-    std::ofstream out(records, std::ios::binary | std::ios::trunc);
-    auto written = sim::write_population(out, options);
-    out.close();
-    if (!written.ok() || !out) return fail("populate failed");
-    double populate_s = elapsed_ns(t0) / 1e9;
-    t0 = Clock::now();
-    std::string building = cache_path + ".building";
-    std::filesystem::remove(building);
-    auto loaded = store::load_records_file(records, building, options.as_of);
-    if (!loaded.ok()) return fail(loaded.error().message);
-    std::filesystem::rename(building, cache_path);
-    std::filesystem::remove(records);
-    std::printf(
-        "populate: %zu identities, %zu credentials, %zu lines in %.1f s; "
-        "cache-build in %.1f s (%.0f records/s)\n",
-        written->identities_written, written->credentials_written, written->lines_written,
-        populate_s, elapsed_ns(t0) / 1e9, *loaded / (elapsed_ns(t0) / 1e9));
-  } else {
-    std::printf("reusing %s\n", cache_path.c_str());
-  }
-  std::printf("cache: %s, %zu credentials, %.1f MiB\n", cache_path.c_str(), total,
-              std::filesystem::file_size(cache_path) / 1048576.0);
+  auto population = sim::population_cache(dir, credentials);
+  if (!population.ok()) return fail(population.error().message);
+  const sim::PopulateOptions& options = population->options;
+  const std::size_t total = population->credentials;
+  const std::string& cache_path = population->path;
 
   auto cache = store::CacheReader::open(cache_path);
   if (!cache.ok()) return fail(cache.error().message);
@@ -113,17 +84,7 @@ int main(int argc, char** argv) {
   core::GateContext gate = *core::parse_gate_spec("L1:S07:G03:entry");
   control::Validator validator(gate, &*cache, passback);
 
-  // Keys: 95 % that exist (uniform over the population), 5 % that do not (never upgraded).
-  std::mt19937_64 rng(42);
-  std::vector<std::string> keys;
-  keys.reserve(samples);
-  for (std::size_t i = 0; i < samples; ++i) {
-    if (rng() % 100 < 5) {
-      keys.push_back(sim::absent_credential_key(rng() % 100'000'000'000ULL));
-    } else {
-      keys.push_back(*sim::credential_key_at(options, rng() % total));
-    }
-  }
+  std::vector<std::string> keys = sim::sample_keys(*population, samples);
 
   auto binding_stmt = store::prepare(
       cache->db(), "SELECT identity, media, status, since_us FROM binding WHERE credential = ?1");
