@@ -226,3 +226,55 @@ TEST_CASE("custom timings are honoured") {
   (void)c.on_decision(record(core::Outcome::deny, core::Reason::card_lost), clk.at(4s));
   CHECK(c.on_tick(clk.at(4500ms)).show == idle_indicator());
 }
+
+TEST_CASE("out of service with a detail line: shown, changed, cleared with the state") {
+  GateController c(test_gate(), {});
+  Clock clk;
+  (void)c.start(clk.at(0s));
+  Effects out = c.on_out_of_service(true, clk.at(1s), "journal full");
+  REQUIRE(out.show.has_value());
+  CHECK(out.show->text_en == "Out of service");
+  CHECK(out.show->text_zh == "暂停服务");
+  CHECK(out.show->detail == "journal full");
+  // The same state again changes nothing; another reason's detail is shown.
+  CHECK_FALSE(c.on_out_of_service(true, clk.at(2s), "journal full").show.has_value());
+  Effects other = c.on_out_of_service(true, clk.at(3s));
+  CHECK(other.show == out_of_service_indicator());
+  (void)c.on_out_of_service(true, clk.at(4s), "journal full");
+  Effects back = c.on_out_of_service(false, clk.at(5s), "journal full");
+  CHECK(back.show == idle_indicator());
+  // A gate closed by it decides nothing open while out: the idle screen after a deny is still out.
+  (void)c.on_out_of_service(true, clk.at(6s), "journal full");
+  (void)c.on_decision(record(core::Outcome::deny, core::Reason::out_of_service), clk.at(7s));
+  Effects idle = c.on_tick(clk.at(10s));
+  CHECK(idle.show == out_of_service_indicator("journal full"));
+}
+
+TEST_CASE("an alarm goes on the detail line of the idle screen and of every result") {
+  GateController c(test_gate(), {});
+  Clock clk;
+  (void)c.start(clk.at(0s));
+  Effects set = c.set_alarm("alarm: journal full", clk.at(1s));
+  REQUIRE(set.show.has_value());
+  hal::IndicatorState idle = idle_indicator();
+  idle.detail = "alarm: journal full";
+  CHECK(set.show == idle);
+  CHECK_FALSE(c.set_alarm("alarm: journal full", clk.at(1s)).show.has_value());
+
+  // A result keeps its own detail (the health colour) with the alarm after it.
+  core::DecisionRecord open = record(core::Outcome::open, core::Reason::ok);
+  open.decision.health = core::HealthSeen::green;
+  Effects shown = c.on_decision(open, clk.at(2s));
+  REQUIRE(shown.show.has_value());
+  CHECK(shown.show->text_en == "Please pass");
+  CHECK(shown.show->detail == "health: green; alarm: journal full");
+  CHECK(shown.relay == true);  // the gate decides as before
+  CHECK(c.on_passage(clk.at(3s)).show == idle);
+
+  Effects deny = c.on_decision(record(core::Outcome::deny, core::Reason::card_lost), clk.at(4s));
+  CHECK(deny.show->detail == "alarm: journal full");
+
+  // Cleared: a result on the display keeps its text until it ends; the next idle has no alarm.
+  CHECK_FALSE(c.set_alarm("", clk.at(5s)).show.has_value());
+  CHECK(c.on_tick(clk.at(7s)).show == idle_indicator());
+}
