@@ -117,11 +117,7 @@ void GateRuntime::make_budget(const control::JournalBudgetConfig& config) {
   control::JournalBudgetHooks hooks;
   hooks.used_bytes = [this] { return journal_->used_bytes(); };
   hooks.prune = [this]() -> Result<std::uint64_t> {
-    if (!prune_) return std::uint64_t{0};
-    GATE_TRY_ASSIGN(std::uint64_t pruned, prune_());
-    // The freed pages count at once, not at the next automatic checkpoint.
-    if (pruned > 0) GATE_TRY(journal_->truncate_wal());
-    return pruned;
+    return prune_ ? prune_() : Result<std::uint64_t>(std::uint64_t{0});
   };
   hooks.unacknowledged = [this] {
     return unacknowledged_ ? unacknowledged_() : journal_->row_count();

@@ -49,8 +49,8 @@ class GateRuntime {
   Status run_once();
 
   // What frees acknowledged journal rows (never others) and says how many it freed, for the disk
-  // budget; the WAL is truncated after a prune that freed any. Until one is set nothing is
-  // pruned. Call on the loop thread (it runs there, in run_once()).
+  // budget (called on reaching it and at every recheck while over it). Until one is set nothing
+  // is pruned. Call on the loop thread (it runs there, in run_once()).
   void set_journal_prune(std::function<Result<std::uint64_t>()> prune) {
     prune_ = std::move(prune);
   }

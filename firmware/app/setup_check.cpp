@@ -87,8 +87,8 @@ void check_journal_secret(const Config& config, SetupReport& report) {
   }
 }
 
-// The budget and, for an existing journal, its use measured as Journal::used_bytes() does (pages
-// in use plus the WAL), read-only. Over the budget is not a problem for the check: the gate prunes
+// The budget and, for an existing journal, its use measured as Journal::used_bytes() does (the
+// pages in use), read-only. Over the budget is not a problem for the check: the gate prunes
 // and applies its policy at start-up, and refusing to start would help nobody.
 void check_journal_budget(const Config& config, sqlite3* db, SetupReport& report) {
   const control::JournalBudgetConfig& budget = config.journal_budget;
@@ -106,9 +106,6 @@ void check_journal_budget(const Config& config, sqlite3* db, SetupReport& report
     if (pages >= 0 && free_pages >= 0 && page_size > 0) {
       std::uint64_t used = static_cast<std::uint64_t>(pages - free_pages) *
                            static_cast<std::uint64_t>(page_size);
-      std::error_code ec;
-      auto wal = std::filesystem::file_size(config.journal_path + "-wal", ec);
-      if (!ec) used += wal;
       line += "; " + control::format_bytes(used) + " in use now";
       if (used >= budget.max_bytes) line += " (over the budget: the gate will say so at start-up)";
     }

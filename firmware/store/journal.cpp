@@ -1,7 +1,5 @@
 #include "firmware/store/journal.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -340,9 +338,10 @@ Result<Journal> Journal::open(const std::string& path, ChainKey key) {
   GATE_TRY(set_wal(db.get()));
   // Durability: see open() in journal.h. The setting is per connection.
   GATE_TRY(exec(db.get(), "PRAGMA synchronous = FULL"));
-  // SQLite never shrinks a WAL it restarts unless told to: one large transaction (a prune of a
-  // long outage's rows) would otherwise leave a file that size for good, counted against the disk
-  // budget. This is about what the default autocheckpoint (1000 pages) lets the WAL reach anyway.
+  // The WAL's bound, beside the disk budget (see used_bytes()): the default autocheckpoint keeps
+  // it to about 1000 pages (4 MiB), but SQLite never shrinks a WAL it restarts unless told to, so
+  // one large transaction (a prune of a long outage's rows) would leave a file that size for
+  // good. With this limit it is cut back to 4 MiB when the WAL next restarts.
   GATE_TRY(exec(db.get(), "PRAGMA journal_size_limit = 4194304"));
   GATE_TRY(migrate(db.get()));
   Journal journal(std::move(db), std::move(key));
@@ -487,20 +486,8 @@ Result<std::uint64_t> Journal::used_bytes() {
   GATE_TRY_ASSIGN(std::int64_t pages, query_int(d, "PRAGMA page_count"));
   GATE_TRY_ASSIGN(std::int64_t free_pages, query_int(d, "PRAGMA freelist_count"));
   GATE_TRY_ASSIGN(std::int64_t page_size, query_int(d, "PRAGMA page_size"));
-  std::uint64_t used = static_cast<std::uint64_t>(std::max<std::int64_t>(pages - free_pages, 0)) *
-                       static_cast<std::uint64_t>(page_size);
-  // No WAL file (checkpointed and deleted, or never written) is no WAL use.
-  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(d, "main"));
-  struct stat st {};
-  if (wal != nullptr && ::stat(wal, &st) == 0) used += static_cast<std::uint64_t>(st.st_size);
-  return used;
-}
-
-Status Journal::truncate_wal() {
-  int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr,
-                                     nullptr);
-  if (rc == SQLITE_OK || rc == SQLITE_BUSY) return ok_status();
-  return sqlite_error(db_.get(), "journal checkpoint");
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(pages - free_pages, 0)) *
+         static_cast<std::uint64_t>(page_size);
 }
 
 Result<std::uint64_t> Journal::row_count() {

@@ -64,19 +64,16 @@ class Journal {
   // `visit(credential, ts)` for each.
   Status recent_entries(Instant since, const std::function<void(std::string_view, Instant)>& visit);
 
-  // The journal's disk use in bytes, for the disk budget (journal_max_size): the database's pages
-  // in use, (page_count - freelist_count) * page_size as this connection sees them (committed
-  // WAL frames included), plus the WAL file's current size. Pages freed by deleting rows go to
-  // the free list and are reused by later appends (no auto_vacuum), so the file itself never
-  // shrinks but its use falls after a prune. Three pragmas and a stat: a few microseconds
-  // (journal-bench prints it), cheap enough to call after appends.
+  // The journal's data in bytes, for the disk budget (journal_max_size): the database's pages in
+  // use, (page_count - freelist_count) * page_size as this connection sees them (committed WAL
+  // frames included, so a prune counts as soon as it commits). Pages freed by deleting rows go to
+  // the free list and are reused by later appends (no auto_vacuum): the file never shrinks, but
+  // it grows only once the data outgrows it, so capping this caps the file. The WAL is left out
+  // on purpose: it swings between zero and its checkpoint size (1000 pages, about 4 MiB) every
+  // few hundred appends whatever the data does, and counting it would make a gate near its
+  // budget go full and back at every checkpoint. It is bounded on its own (journal_size_limit,
+  // set by open()). Three pragmas: a few microseconds (journal-bench prints it), cheap after appends.
   Result<std::uint64_t> used_bytes();
-
-  // Checkpoints the WAL into the database and truncates it to zero bytes, so that the disk space
-  // a prune freed (its own WAL frames included) shows in used_bytes() at once instead of at the
-  // next automatic checkpoint. A reader holding the WAL (SQLITE_BUSY) leaves it for later: not an
-  // error.
-  Status truncate_wal();
 
   // How many rows the journal holds (chained or not).
   Result<std::uint64_t> row_count();

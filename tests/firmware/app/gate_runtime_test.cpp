@@ -1,5 +1,5 @@
 // GateRuntime with the real journal on disk and the simulated devices: the journal's disk budget
-// (a budget of a few hundred KiB reached by tailgating events, each one append), both policies and
+// (a budget of 96 KiB reached by tailgating events, each one append), both policies and
 // the recovery once a prune frees space; a real disk full (SQLite's max_page_count) still closing
 // the gate; and a board configuration without a journal secret refused at start.
 #include "firmware/app/gate_runtime.h"
@@ -28,9 +28,9 @@ constexpr const char* kRecords = R"(
 {"type":"binding","credential":"tu:3105170010170907984","identity":"id-1","media":"card","status":"lost","since":"2022-05-17T09:12:00+08:00"}
 )";
 
-// Far above what a new journal and its first records use (about 100 KiB with the WAL), reached
-// after a few dozen appends (each commit adds a few 4 KiB pages to the WAL).
-constexpr std::uint64_t kBudget = 256 * 1024;
+// Well above what a new journal uses (its schema: a few 4 KiB pages), reached after a few hundred
+// tailgating events (a few hundred bytes each, with the index).
+constexpr std::uint64_t kBudget = 96 * 1024;
 
 struct BudgetGate {
   test::TempDir dir;
@@ -64,7 +64,7 @@ struct BudgetGate {
     REQUIRE(gate->advance(2100ms).ok());
   }
   // Tailgates until the journal is over its budget (at most `limit` times).
-  void fill(int limit = 200) {
+  void fill(int limit = 2000) {
     for (int i = 0; i < limit && runtime().journal_space() == control::JournalSpace::ok; ++i) {
       tailgate();
     }

@@ -226,7 +226,7 @@ TEST_CASE("recent entries: latest open entry per credential since an instant", "
   CHECK(seen == expected);
 }
 
-TEST_CASE("used_bytes: the pages in use plus the WAL, and a prune's pages count as free at once",
+TEST_CASE("used_bytes: the pages in use, a prune counted as soon as it commits",
           "[journal]") {
   TempDir dir;
   std::string path = dir.file("journal.db");
@@ -241,37 +241,45 @@ TEST_CASE("used_bytes: the pages in use plus the WAL, and a prune's pages count 
     auto n = std::filesystem::file_size(p, ec);
     return ec ? std::uintmax_t{0} : n;
   };
+  // A checkpoint by another connection: the WAL's pages written into the file, the WAL emptied.
+  auto checkpoint = [&] {
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(other);
+    REQUIRE(file_size(path + "-wal") == 0);
+  };
   const std::uint64_t page = std::stoull(query_text(path, "PRAGMA page_size"));
 
   for (int i = 0; i < 300; ++i) append(journal, decision("tu:3105170010170907984", kT0 + i * 1s));
-  // Before a checkpoint the WAL is part of the use.
-  CHECK(file_size(path + "-wal") > 0);
-  CHECK(used() >= file_size(path + "-wal"));
-
-  // Checkpointed and truncated: nothing but the database's pages, all in use.
-  REQUIRE(journal.truncate_wal().ok());
-  CHECK(file_size(path + "-wal") == 0);
+  REQUIRE(file_size(path + "-wal") > 0);
+  // Committed pages count whether they are still in the WAL or already in the file; the WAL
+  // itself does not.
+  const std::uint64_t before_checkpoint = used();
+  checkpoint();
+  CHECK(used() == before_checkpoint);
   CHECK(query_text(path, "PRAGMA freelist_count") == "0");
   CHECK(used() == file_size(path));
   const std::uint64_t full = used();
 
-  // Pruning (deleting rows, as upload's prune does) frees pages into the free list: the file
-  // keeps its size, the use falls by the free pages.
-  sqlite3* db = journal.db();
-  REQUIRE(sqlite3_exec(db, "DELETE FROM journal WHERE seq <= 290", nullptr, nullptr, nullptr) ==
-          SQLITE_OK);
-  REQUIRE(journal.truncate_wal().ok());
+  // Pruning (deleting rows, as upload's prune does) frees pages into the free list: the use falls
+  // by the free pages at once, before any checkpoint, and the file keeps its size.
+  REQUIRE(sqlite3_exec(journal.db(), "DELETE FROM journal WHERE seq <= 290", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
   const std::uint64_t free_pages = std::stoull(query_text(path, "PRAGMA freelist_count"));
   CHECK(free_pages > 0);
-  CHECK(file_size(path) == full);
   CHECK(used() == full - free_pages * page);
+  checkpoint();
+  CHECK(file_size(path) == full);
   REQUIRE(journal.row_count().ok());
   CHECK(*journal.row_count() == 10);
 
   // Later appends reuse the free pages instead of growing the file.
   for (int i = 0; i < 50; ++i) append(journal, decision("tu:3105170010170907984", kT0 + 1h + i * 1s));
-  REQUIRE(journal.truncate_wal().ok());
+  checkpoint();
   CHECK(file_size(path) == full);
+  CHECK(used() < full);
 }
 
 TEST_CASE("the sync and journal-space events round-trip through the journal", "[journal]") {
