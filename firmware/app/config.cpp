@@ -253,7 +253,8 @@ Result<std::uint64_t> parse_byte_size(std::string_view text) {
   std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
   int shift = unit.empty() ? 0 : unit == "KiB" ? 10 : unit == "MiB" ? 20 : unit == "GiB" ? 30 : -1;
   // Past 2^50 bytes (a pebibyte) is no journal a gate has: surely a typo.
-  if (ec != std::errc() || end == text.data() || shift < 0 || n > (std::uint64_t{1} << (50 - shift))) {
+  if (ec != std::errc() || end == text.data() || shift < 0 ||
+      n > (std::uint64_t{1} << (50 - shift))) {
     return make_error(Errc::invalid_argument, "expected a size like 65536, 512KiB, 64MiB, 2GiB");
   }
   return n << shift;

@@ -136,8 +136,8 @@ Status GateRuntime::journal_sync_outcomes() {
   }
   Status status = ok_status();
   for (bool ok : outcomes) {
-    Status s = loop_->journal_event(ok ? core::EventKind::sync_success
-                                       : core::EventKind::sync_failure);
+    Status s =
+        loop_->journal_event(ok ? core::EventKind::sync_success : core::EventKind::sync_failure);
     if (status.ok()) status = std::move(s);
   }
   return status;

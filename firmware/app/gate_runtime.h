@@ -62,8 +62,9 @@ class GateRuntime {
 
   control::MainLoop& loop() { return *loop_; }
   store::Journal& journal() { return *journal_; }
-  control::JournalSpace journal_space() const { return budget_ ? budget_->state()
-                                                               : control::JournalSpace::ok; }
+  control::JournalSpace journal_space() const {
+    return budget_ ? budget_->state() : control::JournalSpace::ok;
+  }
   bool cache_usable() const { return cache_.has_value(); }
   // The feed syncer, or null without feed_url (or when it could not be set up: logged).
   sync::FeedSyncer* syncer() { return syncer_.get(); }

@@ -104,8 +104,8 @@ void check_journal_budget(const Config& config, sqlite3* db, SetupReport& report
     long long free_pages = query_int(db, "PRAGMA freelist_count");
     long long page_size = query_int(db, "PRAGMA page_size");
     if (pages >= 0 && free_pages >= 0 && page_size > 0) {
-      std::uint64_t used = static_cast<std::uint64_t>(pages - free_pages) *
-                           static_cast<std::uint64_t>(page_size);
+      std::uint64_t used =
+          static_cast<std::uint64_t>(pages - free_pages) * static_cast<std::uint64_t>(page_size);
       line += "; " + control::format_bytes(used) + " in use now";
       if (used >= budget.max_bytes) line += " (over the budget: the gate will say so at start-up)";
     }

@@ -71,8 +71,8 @@ void GateController::show(Effects& effects, hal::IndicatorState state) {
 Effects GateController::go_idle(Effects effects) {
   phase_ = GatePhase::idle;
   effects.relay = false;
-  show(effects, out_of_service_ ? out_of_service_indicator(out_of_service_detail_)
-                                : idle_indicator());
+  show(effects,
+       out_of_service_ ? out_of_service_indicator(out_of_service_detail_) : idle_indicator());
   return effects;
 }
 

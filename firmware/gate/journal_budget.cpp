@@ -64,7 +64,8 @@ std::optional<std::uint64_t> JournalBudget::measure() {
 std::uint64_t JournalBudget::prune() {
   Result<std::uint64_t> pruned = hooks_.prune();
   if (!pruned.ok()) {
-    if (!prune_failed_) log(LogLevel::error, kTag, "journal prune failed: " + pruned.error().message);
+    if (!prune_failed_)
+      log(LogLevel::error, kTag, "journal prune failed: " + pruned.error().message);
     prune_failed_ = true;
     return 0;
   }
@@ -94,15 +95,14 @@ void JournalBudget::reach(std::uint64_t used, MonoInstant now) {
           budget_text(after.value_or(used), config_.max_bytes) + "): " +
           (state_ == JournalSpace::full_alarm ? "deciding on with the alarm shown"
                                               : "gate out of service") +
-          " (journal_full_policy = " + std::string(journal_full_policy_name(config_.policy)) +
-          ")");
+          " (journal_full_policy = " + std::string(journal_full_policy_name(config_.policy)) + ")");
 }
 
 void JournalBudget::recover(std::uint64_t used, std::uint64_t pruned) {
   state_ = JournalSpace::ok;
   log(LogLevel::info, kTag,
-      "journal back under its budget (" + budget_text(used, config_.max_bytes) + ") after pruning " +
-          std::to_string(pruned) + " acknowledged records");
+      "journal back under its budget (" + budget_text(used, config_.max_bytes) +
+          ") after pruning " + std::to_string(pruned) + " acknowledged records");
   (void)hooks_.record(core::EventKind::journal_space_ok);
 }
 

@@ -72,7 +72,8 @@ class Journal {
   // on purpose: it swings between zero and its checkpoint size (1000 pages, about 4 MiB) every
   // few hundred appends whatever the data does, and counting it would make a gate near its
   // budget go full and back at every checkpoint. It is bounded on its own (journal_size_limit,
-  // set by open()). Three pragmas: a few microseconds (journal-bench prints it), cheap after appends.
+  // set by open()). Three pragmas: a few microseconds (journal-bench prints it), cheap after
+  // appends.
   Result<std::uint64_t> used_bytes();
 
   // How many rows the journal holds (chained or not).

@@ -87,7 +87,9 @@ class FeedSyncer {
   // Called on the syncing thread after every sync, good or not (`ok`), right after the good-sync
   // callback and under the same rules (e.g. for the runtime to journal sync_success /
   // sync_failure on the loop thread). Set it before start().
-  void set_on_sync_end(std::function<void(bool ok)> callback) { on_sync_end_ = std::move(callback); }
+  void set_on_sync_end(std::function<void(bool ok)> callback) {
+    on_sync_end_ = std::move(callback);
+  }
 
  private:
   FeedSyncer(FeedSyncerConfig config, const hal::Clock& clock)

@@ -13,8 +13,8 @@
 
 #include "firmware/gate/validator.h"
 #include "firmware/store/record_loader.h"
-#include "sim/gate_sim/summary.h"
 #include "sim/bench/population_cache.h"
+#include "sim/gate_sim/summary.h"
 #include "sim/populate/populate.h"
 
 namespace {

@@ -43,8 +43,8 @@ const core::GateContext kGate = *core::parse_gate_spec("L1:S07:G03:entry");
 // A fresh journal at `path` (any old one removed, with its WAL).
 Result<store::Journal> fresh_journal(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  return store::Journal::open(path, store::ChainKey{app::simulator_journal_secret(),
-                                                    kGate.gate_id()});
+  return store::Journal::open(path,
+                              store::ChainKey{app::simulator_journal_secret(), kGate.gate_id()});
 }
 
 // A typical record: an open decision for a card, as the loop journals it.
@@ -145,14 +145,16 @@ int main(int argc, char** argv) {
   std::printf("%zu appends, synchronous=FULL (the gate's setting): %9.0f appends/s\n", appends,
               full_rate);
   report("  one append, synchronous=FULL", full_ns);
-  std::printf("%zu appends, synchronous=NORMAL (comparison only, NOT durable on power loss): "
-              "%9.0f appends/s\n",
-              appends, normal_rate);
+  std::printf(
+      "%zu appends, synchronous=NORMAL (comparison only, NOT durable on power loss): "
+      "%9.0f appends/s\n",
+      appends, normal_rate);
   report("  one append, synchronous=NORMAL (comparison only)", normal_ns);
   report("Journal::used_bytes() after the FULL run", used_ns);
-  std::printf("journal after %zu appends: %.1f KiB of pages in use (the budget's measure), "
-              "WAL %.1f KiB beside it\n",
-              appends, static_cast<double>(used) / 1024.0, static_cast<double>(wal) / 1024.0);
+  std::printf(
+      "journal after %zu appends: %.1f KiB of pages in use (the budget's measure), "
+      "WAL %.1f KiB beside it\n",
+      appends, static_cast<double>(used) / 1024.0, static_cast<double>(wal) / 1024.0);
 
   // (b) The cost an append adds to a decision: the same decisions, alone and then journaled.
   auto population = sim::population_cache(dir, credentials);

@@ -45,8 +45,8 @@ struct BudgetGate {
     config.journal_budget.max_bytes = budget;
     config.journal_budget.policy = policy;
     std::ofstream(dir.file("records.jsonl")) << kRecords;
-    REQUIRE(store::load_records_file(dir.file("records.jsonl"), config.cache_path, kFirstTrain)
-                .ok());
+    REQUIRE(
+        store::load_records_file(dir.file("records.jsonl"), config.cache_path, kFirstTrain).ok());
     auto made = sim::SimGate::create(
         config, kFirstTrain,
         [this](std::uint64_t, const store::JournalEntry& e) { entries.push_back(e); });
@@ -130,9 +130,10 @@ bool any_contains(const std::vector<std::string>& lines, std::string_view needle
 
 }  // namespace
 
-TEST_CASE("journal budget, out_of_service: the gate closes, keeps every record, and comes back "
-          "once acknowledged rows are pruned",
-          "[gate_runtime][journal_budget]") {
+TEST_CASE(
+    "journal budget, out_of_service: the gate closes, keeps every record, and comes back "
+    "once acknowledged rows are pruned",
+    "[gate_runtime][journal_budget]") {
   test::LogCapture logs;
   BudgetGate g(control::JournalFullPolicy::out_of_service);
   CHECK(g.shown() == control::idle_indicator());
@@ -248,8 +249,7 @@ TEST_CASE("a real disk full (SQLITE_FULL) still closes the gate, even under the 
   CHECK(any_contains(logs.messages(LogLevel::info, "gate"), "journal writable again"));
 }
 
-TEST_CASE("a board configuration without a journal secret does not start",
-          "[gate_runtime]") {
+TEST_CASE("a board configuration without a journal secret does not start", "[gate_runtime]") {
   test::TempDir dir;
   app::Config config;
   config.gate = *core::parse_gate_spec("L1:S07:G03:entry");

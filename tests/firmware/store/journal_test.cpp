@@ -226,8 +226,7 @@ TEST_CASE("recent entries: latest open entry per credential since an instant", "
   CHECK(seen == expected);
 }
 
-TEST_CASE("used_bytes: the pages in use, a prune counted as soon as it commits",
-          "[journal]") {
+TEST_CASE("used_bytes: the pages in use, a prune counted as soon as it commits", "[journal]") {
   TempDir dir;
   std::string path = dir.file("journal.db");
   Journal journal = open_journal(path);
@@ -276,7 +275,8 @@ TEST_CASE("used_bytes: the pages in use, a prune counted as soon as it commits",
   CHECK(*journal.row_count() == 10);
 
   // Later appends reuse the free pages instead of growing the file.
-  for (int i = 0; i < 50; ++i) append(journal, decision("tu:3105170010170907984", kT0 + 1h + i * 1s));
+  for (int i = 0; i < 50; ++i)
+    append(journal, decision("tu:3105170010170907984", kT0 + 1h + i * 1s));
   checkpoint();
   CHECK(file_size(path) == full);
   CHECK(used() < full);
