@@ -554,9 +554,9 @@ Status Journal::acknowledge(std::uint64_t seq) {
   return in_write_transaction(db, [&]() -> Status {
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) return sqlite_error(db, "journal acknowledge");
     if (sqlite3_changes(db) != 0) return ok_status();
-    GATE_TRY_ASSIGN(std::int64_t head,
-                    query_one_int(db, "SELECT head_seq FROM journal_chain WHERE id = 1",
-                                  "journal chain head"));
+    GATE_TRY_ASSIGN(
+        std::int64_t head,
+        query_one_int(db, "SELECT head_seq FROM journal_chain WHERE id = 1", "journal chain head"));
     if (seq > static_cast<std::uint64_t>(head)) {
       return make_error(Errc::invalid_argument, "journal: acknowledgement of seq " +
                                                     std::to_string(seq) + " past the head " +
@@ -567,7 +567,8 @@ Status Journal::acknowledge(std::uint64_t seq) {
 }
 
 Result<std::uint64_t> Journal::pending_count() {
-  GATE_TRY_ASSIGN(std::int64_t pending, query_one_int(db_.get(), kPendingUploadSql, "journal pending"));
+  GATE_TRY_ASSIGN(std::int64_t pending,
+                  query_one_int(db_.get(), kPendingUploadSql, "journal pending"));
   return pending > 0 ? static_cast<std::uint64_t>(pending) : 0;
 }
 

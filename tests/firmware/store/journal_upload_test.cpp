@@ -2,8 +2,8 @@
 // monotonic; pruning that removes only acknowledged rows past the retention, in bounded batches,
 // leaving the chain head, anti-passback and the code-replay table alone; and a second connection
 // (the uploader's) pruning while the loop's connection appends.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
 #include <span>
