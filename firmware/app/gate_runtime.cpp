@@ -14,6 +14,10 @@ constexpr Duration kPassbackHorizon = std::chrono::hours(24);
 // board) and syncs are 15 s apart at the least, so this is only reached by a loop that has
 // stopped; the watchdog deals with that, and the memory stays bounded meanwhile.
 constexpr std::size_t kMaxPendingSyncOutcomes = 64;
+// The disk budget's prune on the loop thread: batches of kBudgetPruneBatch rows (one short write
+// transaction each, as the uploader's), at most kBudgetPruneRows (about 6 MiB of records) a call.
+constexpr std::size_t kBudgetPruneBatch = 1000;
+constexpr std::uint64_t kBudgetPruneRows = 20 * kBudgetPruneBatch;
 }  // namespace
 
 Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
@@ -55,11 +59,46 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   GATE_TRY(rt->loop_->start());
   rt->cache_path_ = config.cache_path;
   if (!config.feed.url.empty()) rt->start_syncer(config, devices.clock);
+  if (!config.collector.url.empty()) rt->start_uploader(config, devices.clock);
   return rt;
 }
 
 GateRuntime::~GateRuntime() {
+  // The uploader first: it holds a connection to the journal file the loop writes.
+  if (uploader_) uploader_->stop();
   if (syncer_) syncer_->stop();
+}
+
+Result<std::unique_ptr<sync::JournalUploader>> make_journal_uploader(const Config& config,
+                                                                     const hal::Clock& clock) {
+  sync::HttpsClientConfig https = https_client_config(config.collector);
+  // A batch of 2000 rows is under a megabyte: a minute covers a slow link, and a stalled one is
+  // cut after io_timeout anyway.
+  https.request_timeout = std::chrono::minutes(1);
+  GATE_TRY_ASSIGN(auto poster, sync::HttpsBatchPoster::create(std::move(https)));
+  sync::JournalUploaderConfig uc;
+  uc.journal_path = config.journal_path;
+  uc.key = store::ChainKey{config.journal_secret, config.gate.gate_id()};
+  uc.batch_rows = config.collector.upload_batch;
+  uc.interval = config.collector.upload_interval;
+  uc.backoff_max = config.collector.upload_backoff_max;
+  uc.retention = config.collector.journal_retention;
+  return sync::JournalUploader::create(std::move(uc), std::move(poster), clock);
+}
+
+// Like the syncer: an uploader that cannot be set up is logged, and the gate keeps deciding and
+// journaling (the rows wait in the journal for a fixed configuration).
+void GateRuntime::start_uploader(const Config& config, const hal::Clock& clock) {
+  auto uploader = make_journal_uploader(config, clock);
+  if (!uploader.ok()) {
+    log(LogLevel::error, "app", "journal upload disabled: " + uploader.error().message);
+    return;
+  }
+  uploader_ = std::move(*uploader);
+  log(LogLevel::info, "app",
+      "journal upload to " + config.collector.url + ", " +
+          std::to_string(uploader_->status().pending) + " row(s) pending");
+  uploader_->start();
 }
 
 // A sync that cannot be set up (an unreadable CA or key file) is logged and leaves the gate
@@ -71,11 +110,7 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
     return;
   }
   sync::FeedSyncerConfig sc;
-  sc.https.base_url = config.feed.url;
-  sc.https.ca_file = config.feed.ca_file;
-  sc.https.server_name = config.feed.server_name;
-  sc.https.client_cert_file = config.feed.client_cert_file;
-  sc.https.client_key_file = config.feed.client_key_file;
+  sc.https = https_client_config(config.feed);
   sc.https.max_body_bytes = 4ull << 30;  // a 40-million-credential snapshot is about 1.4 GB
   // A whole snapshot at a slow site's rate (1.4 GB at 10 Mbit/s is about 19 min); a stalled
   // server is still cut after io_timeout, and a cut download resumes with Range.
@@ -113,15 +148,23 @@ void GateRuntime::adopt_new_cache() {
   log(LogLevel::info, "app", "cache synced, gate back in service");
 }
 
+// The budget's hooks on the loop's own journal connection. Its prune is the emergency path:
+// acknowledged rows whatever the retention (the uploader prunes past the retention on its own
+// connection), in short transactions, and at most kBudgetPruneRows per call so the loop is held up
+// for a fraction of a second at most; a budget that needs more is pruned further at each recheck.
 void GateRuntime::make_budget(const control::JournalBudgetConfig& config) {
   control::JournalBudgetHooks hooks;
   hooks.used_bytes = [this] { return journal_->used_bytes(); };
   hooks.prune = [this]() -> Result<std::uint64_t> {
-    return prune_ ? prune_() : Result<std::uint64_t>(std::uint64_t{0});
+    std::uint64_t pruned = 0;
+    while (pruned < kBudgetPruneRows) {
+      GATE_TRY_ASSIGN(std::size_t n, journal_->prune_acknowledged(kBudgetPruneBatch));
+      pruned += n;
+      if (n < kBudgetPruneBatch) break;
+    }
+    return pruned;
   };
-  hooks.unacknowledged = [this] {
-    return unacknowledged_ ? unacknowledged_() : journal_->row_count();
-  };
+  hooks.unacknowledged = [this] { return journal_->pending_count(); };
   hooks.record = [this](core::EventKind kind) { return loop_->journal_event(kind); };
   budget_.emplace(config, std::move(hooks));
 }

@@ -2,10 +2,11 @@
 // simulator. Given the devices a root picked, it opens the journal and the cache, rebuilds the
 // anti-passback memory from the journal and starts the main loop. The roots differ only in their
 // devices and in how they drive run_once(). With `feed_url` set it also runs the feed syncer on a
-// thread of its own; the loop never waits for it, and the syncer never touches the journal: each
-// sync's outcome is handed over under a mutex and journaled (sync_success / sync_failure) by the
-// loop thread in run_once(). With journal_max_size set, run_once() also keeps the journal's disk
-// budget (control::JournalBudget) after appends.
+// thread of its own, with `collector_url` the journal uploader on another; the loop never waits
+// for either. The syncer never touches the journal: each sync's outcome is handed over under a
+// mutex and journaled (sync_success / sync_failure) by the loop thread in run_once(). With
+// journal_max_size set, run_once() also keeps the journal's disk budget (control::JournalBudget)
+// after appends, pruning acknowledged rows on the loop's connection when it is reached.
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "firmware/store/journal.h"
 #include "firmware/store/passback_memory.h"
 #include "firmware/sync/feed_syncer.h"
+#include "firmware/sync/journal_uploader.h"
 #include "hal/result.h"
 
 namespace gate::app {
@@ -39,7 +41,7 @@ class GateRuntime {
                                                     control::LoopConfig loop_config, Instant now,
                                                     control::EntryObserver observer = {});
 
-  ~GateRuntime();  // stops the feed syncer first
+  ~GateRuntime();  // stops the uploader and the feed syncer first
   GateRuntime(const GateRuntime&) = delete;
   GateRuntime& operator=(const GateRuntime&) = delete;
 
@@ -47,18 +49,6 @@ class GateRuntime {
   // syncer has since made one, it is opened here first (on this thread: the reader's connection
   // belongs to it) and given to the validator, so the gate returns to service without a restart.
   Status run_once();
-
-  // What frees acknowledged journal rows (never others) and says how many it freed, for the disk
-  // budget (called on reaching it and at every recheck while over it). Until one is set nothing
-  // is pruned. Call on the loop thread (it runs there, in run_once()).
-  void set_journal_prune(std::function<Result<std::uint64_t>()> prune) {
-    prune_ = std::move(prune);
-  }
-  // How many records the back office has not acknowledged yet (for the budget's log line). Until
-  // one is set, every row the journal holds counts.
-  void set_unacknowledged_count(std::function<Result<std::uint64_t>()> count) {
-    unacknowledged_ = std::move(count);
-  }
 
   control::MainLoop& loop() { return *loop_; }
   store::Journal& journal() { return *journal_; }
@@ -68,10 +58,13 @@ class GateRuntime {
   bool cache_usable() const { return cache_.has_value(); }
   // The feed syncer, or null without feed_url (or when it could not be set up: logged).
   sync::FeedSyncer* syncer() { return syncer_.get(); }
+  // The journal uploader, or null without collector_url (or when it could not be set up: logged).
+  sync::JournalUploader* uploader() { return uploader_.get(); }
 
  private:
   GateRuntime() = default;
   void start_syncer(const Config& config, const hal::Clock& clock);
+  void start_uploader(const Config& config, const hal::Clock& clock);
   void adopt_new_cache();
   Status journal_sync_outcomes();
   void make_budget(const control::JournalBudgetConfig& config);
@@ -90,9 +83,13 @@ class GateRuntime {
   std::vector<bool> sync_outcomes_;
   std::optional<control::JournalBudget> budget_;
   bool appended_ = false;  // the journal took a record since the budget last looked
-  std::function<Result<std::uint64_t>()> prune_;
-  std::function<Result<std::uint64_t>()> unacknowledged_;
-  std::unique_ptr<sync::FeedSyncer> syncer_;  // last: destroyed (stopped) first
+  std::unique_ptr<sync::FeedSyncer> syncer_;  // destroyed (stopped) before the loop and journal
+  std::unique_ptr<sync::JournalUploader> uploader_;  // last: destroyed (stopped) first
 };
+
+// The journal uploader `config` asks for (collector_* and upload_* keys), over HTTPS, on its own
+// connection to the journal; not started. For the runtime and `gate-sim upload`.
+Result<std::unique_ptr<sync::JournalUploader>> make_journal_uploader(const Config& config,
+                                                                     const hal::Clock& clock);
 
 }  // namespace gate::app

@@ -98,17 +98,8 @@ struct BudgetGate {
     return std::move(read).value();
   }
 
-  // A prune as upload's would be: the rows up to `acked` are held by the back office.
-  void prune_up_to(std::uint64_t acked) {
-    runtime().set_journal_prune([this, acked]() -> Result<std::uint64_t> {
-      sqlite3* db = runtime().journal().db();
-      std::string sql = "DELETE FROM journal WHERE seq <= " + std::to_string(acked);
-      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-        return make_error(Errc::storage_error, sqlite3_errmsg(db));
-      }
-      return static_cast<std::uint64_t>(sqlite3_changes(db));
-    });
-  }
+  // The collector acknowledged every row up to `seq` (as the uploader records it).
+  void acknowledge(std::uint64_t seq) { REQUIRE(runtime().journal().acknowledge(seq).ok()); }
 };
 
 // Rows 1..n, each the entry the observer saw at that place: nothing dropped, nothing reordered.
@@ -167,10 +158,10 @@ TEST_CASE(
   CHECK(logs.messages(LogLevel::error, "journal").size() == 2);  // said once an episode
   check_all_kept(g);
 
-  // An upload acknowledged all but the last two rows: the next recheck prunes them and the gate
-  // is back by itself.
+  // The collector acknowledged all but the last two rows: the next recheck prunes them (retention
+  // or not) and the gate is back by itself.
   const std::uint64_t acked = g.rows().back().seq - 2;
-  g.prune_up_to(acked);
+  g.acknowledge(acked);
   REQUIRE(g.gate->advance(5s).ok());
   CHECK(g.runtime().journal_space() == control::JournalSpace::ok);
   CHECK(g.shown() == control::idle_indicator());
@@ -212,7 +203,7 @@ TEST_CASE("journal budget, alarm: the gate keeps deciding with the alarm on the 
         std::string::npos);
   check_all_kept(g);
 
-  g.prune_up_to(g.rows().back().seq);
+  g.acknowledge(g.rows().back().seq);
   REQUIRE(g.gate->advance(5s).ok());
   CHECK(g.runtime().journal_space() == control::JournalSpace::ok);
   CHECK(g.shown() == control::idle_indicator());

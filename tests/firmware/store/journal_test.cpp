@@ -271,8 +271,7 @@ TEST_CASE("used_bytes: the pages in use, a prune counted as soon as it commits",
   CHECK(used() == full - free_pages * page);
   checkpoint();
   CHECK(file_size(path) == full);
-  REQUIRE(journal.row_count().ok());
-  CHECK(*journal.row_count() == 10);
+  CHECK(query_text(path, "SELECT COUNT(*) FROM journal") == "10");
 
   // Later appends reuse the free pages instead of growing the file.
   for (int i = 0; i < 50; ++i)
