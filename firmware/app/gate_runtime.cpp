@@ -192,7 +192,13 @@ Status GateRuntime::run_once() {
   Status synced = journal_sync_outcomes();
   if (status.ok()) status = std::move(synced);
   if (budget_->enabled()) {
-    loop_->set_journal_space(budget_->check(clock_->mono_now(), std::exchange(appended_, false)));
+    const control::JournalSpace before = budget_->state();
+    const control::JournalSpace now =
+        budget_->check(clock_->mono_now(), std::exchange(appended_, false));
+    // Full: what the collector acknowledges next is what the recheck can prune, so the uploader
+    // goes at once rather than at its next interval.
+    if (before == control::JournalSpace::ok && now != before && uploader_) uploader_->wake();
+    loop_->set_journal_space(now);
   }
   return status;
 }
