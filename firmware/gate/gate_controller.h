@@ -90,7 +90,6 @@ class GateController {
   GatePhase phase() const { return phase_; }
   bool out_of_service() const { return out_of_service_; }
   const hal::IndicatorState& shown() const { return shown_; }
-  const std::string& alarm() const { return alarm_; }
 
  private:
   Effects go_idle(Effects effects);

@@ -25,7 +25,7 @@ namespace gate::control {
 
 // journal_full_policy: what a gate does while its journal stays over the budget after pruning.
 enum class JournalFullPolicy {
-  out_of_service,  // close and show out of service (the default: nothing goes unrecorded unseen)
+  out_of_service,  // close and show out of service (the default)
   alarm,           // keep deciding; the display's detail line shows the alarm
 };
 std::string_view journal_full_policy_name(JournalFullPolicy policy);
@@ -47,7 +47,7 @@ struct JournalBudgetConfig {
 };
 
 struct JournalBudgetHooks {
-  std::function<Result<std::uint64_t>()> used_bytes;  // the journal's disk use now
+  std::function<Result<std::uint64_t>()> used_bytes;  // what counts against the budget now
   // Frees acknowledged rows (never others); how many it removed.
   std::function<Result<std::uint64_t>()> prune;
   std::function<Result<std::uint64_t>()> unacknowledged;  // records not yet uploaded: a count
