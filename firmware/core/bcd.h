@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace gate::core {
 
@@ -19,5 +20,9 @@ std::optional<std::chrono::year_month_day> decode_bcd_date(std::span<const std::
 
 // `bytes` as lowercase hex, two characters per byte.
 std::string to_lower_hex(std::span<const std::uint8_t> bytes);
+
+// The inverse of to_lower_hex: exactly 2 * out.size() lowercase hex digits into `out`. False (and
+// `out` unspecified) for any other length or character.
+bool decode_lower_hex(std::string_view text, std::span<std::uint8_t> out);
 
 }  // namespace gate::core

@@ -11,34 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "firmware/core/bcd.h"
+
 namespace gate::sync {
 namespace {
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
-}
-
-template <std::size_t N>
-bool from_hex(std::string_view text, std::array<std::uint8_t, N>& out) {
-  if (text.size() != 2 * N) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < N; ++i) {
-    const int hi = nibble(text[2 * i]), lo = nibble(text[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return true;
-}
 
 Error state_error(const std::string& path, const std::string& what) {
   return make_error(Errc::malformed, "feed key state " + path + ": " + what);
@@ -103,7 +79,7 @@ Result<KeyChain> load_key_chain(const std::string& path, const feed::Sec1Key& or
     fields >> word;
     if (word == "origin" && !have_origin) {
       feed::Sec1Key key{};
-      if (!(fields >> word) || !from_hex(word, key)) return state_error(path, "bad origin line");
+      if (!(fields >> word) || !core::decode_lower_hex(word, key)) return state_error(path, "bad origin line");
       if (key != origin) {
         return make_error(Errc::invalid_argument,
                           "feed key state " + path + " starts from another feed key");
@@ -112,7 +88,7 @@ Result<KeyChain> load_key_chain(const std::string& path, const feed::Sec1Key& or
     } else if (word == "rotate" && have_origin) {
       feed::KeyRotation r;
       std::string sig;
-      if (!(fields >> word >> sig) || !from_hex(word, r.new_key) || !from_hex(sig, r.signature)) {
+      if (!(fields >> word >> sig) || !core::decode_lower_hex(word, r.new_key) || !core::decode_lower_hex(sig, r.signature)) {
         return state_error(path, "bad rotate line");
       }
       if (!rotation_signed_by(r, chain.current())) {
@@ -131,9 +107,9 @@ Status save_key_chain(const std::string& path, const KeyChain& chain) {
   std::string text =
       "# The feed keys this gate pins: the configured one, then each rotation signed "
       "by the key before it.\norigin " +
-      hex(chain.origin) + "\n";
+      core::to_lower_hex(chain.origin) + "\n";
   for (const auto& r : chain.rotations) {
-    text += "rotate " + hex(r.new_key) + " " + hex(r.signature) + "\n";
+    text += "rotate " + core::to_lower_hex(r.new_key) + " " + core::to_lower_hex(r.signature) + "\n";
   }
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
