@@ -23,6 +23,7 @@ using store::sqlite_error;
 using store::StmtHandle;
 
 constexpr std::string_view kTag = "collector";
+constexpr std::string_view kHeldRowSql = "SELECT body, mac FROM records WHERE gate = ? AND seq = ?";
 constexpr int kSchemaVersion = 1;
 
 constexpr std::string_view kSchema = R"sql(
@@ -130,16 +131,16 @@ Result<GateState> load_state(sqlite3* db, std::string_view gate) {
   return st;
 }
 
-// Whether the held row (gate, seq) is `row` byte for byte.
-Result<bool> holds_identical(sqlite3* db, std::string_view gate, const ChainRow& row) {
-  GATE_TRY_ASSIGN(StmtHandle s,
-                  prepare(db, "SELECT body, mac FROM records WHERE gate = ? AND seq = ?"));
-  bind_text(s.get(), 1, gate);
-  sqlite3_bind_int64(s.get(), 2, as_int(row.seq));
-  int rc = sqlite3_step(s.get());
+// Whether the held row (gate, seq) is `row` byte for byte; `s` is kHeldRowSql.
+Result<bool> holds_identical(sqlite3* db, sqlite3_stmt* s, std::string_view gate,
+                             const ChainRow& row) {
+  store::StmtReset reset(s);
+  bind_text(s, 1, gate);
+  sqlite3_bind_int64(s, 2, as_int(row.seq));
+  int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return false;
   if (rc != SQLITE_ROW) return sqlite_error(db, "read a held row");
-  return column_text(s.get(), 0) == row.body && column_mac(s.get(), 1) == row.mac;
+  return column_text(s, 0) == row.body && column_mac(s, 1) == row.mac;
 }
 
 Status insert_rows(sqlite3* db, std::string_view gate, std::span<const ChainRow> rows) {
@@ -318,8 +319,20 @@ Result<Collector> Collector::open(const std::string& path, GateSecrets secrets) 
     return make_error(Errc::unsupported, "collector database version " + std::to_string(version) +
                                              " is newer than this build's");
   }
-  GATE_TRY(store::exec(db.get(), kSchema));
-  GATE_TRY(store::exec(db.get(), "PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  // Only a new file is written to here: `trace` and `gates` open the file a running collector
+  // writes, and must not wait for its lock.
+  if (version < kSchemaVersion) {
+    GATE_TRY(store::exec(db.get(), "BEGIN IMMEDIATE"));
+    Status made = store::exec(db.get(), kSchema);
+    if (made.ok()) {
+      made = store::exec(db.get(), "PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    }
+    if (made.ok()) made = store::exec(db.get(), "COMMIT");
+    if (!made.ok()) {
+      (void)store::exec(db.get(), "ROLLBACK");
+      return made.error();
+    }
+  }
   return Collector(std::move(db), std::move(secrets));
 }
 
@@ -367,9 +380,10 @@ Result<Acceptance> Collector::accept_in_transaction(const store::JournalBatch& b
   Acceptance out;
   std::span<const ChainRow> rows(batch.rows);
   // Rows the collector holds already: a retry after a lost acknowledgement, byte for byte.
+  GATE_TRY_ASSIGN(StmtHandle held, prepare(db, kHeldRowSql));
   std::size_t i = 0;
   for (; i < rows.size() && rows[i].seq <= state.last_seq; ++i) {
-    GATE_TRY_ASSIGN(bool same, holds_identical(db, batch.gate, rows[i]));
+    GATE_TRY_ASSIGN(bool same, holds_identical(db, held.get(), batch.gate, rows[i]));
     if (!same) {
       out.reply.problem = ChainProblem::altered;
       out.reply.problem_seq = rows[i].seq;

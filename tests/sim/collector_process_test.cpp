@@ -141,7 +141,9 @@ TEST_CASE("gate-backoffice collect: a refused chain shows in `gates` with its pr
   auto refused = post_batch(port, dir.file("tls/ca.pem"), g.batch());
   CHECK(refused.status_line == "HTTP/1.1 409 Conflict");
   CHECK(refused.body == "GJA1 acked=2 problem=altered seq=3\n");
-  collector.kill_and_wait(SIGTERM);
+  // Read while the collector runs (and holds the file open): the operator's view.
   auto gates = run_to_end(gate_backoffice({"gates", "--db", dir.file("c.db")}));
+  CHECK(gates.exit_code == 0);
   CHECK(gates.out == "L1-S07-G03 last_seq=2 rows=2 problem=altered seq=3\n");
+  collector.kill_and_wait(SIGTERM);
 }
