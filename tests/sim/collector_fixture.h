@@ -11,6 +11,7 @@
 #include "firmware/store/sqlite.h"
 #include "sim/backoffice/collector.h"
 #include "tests/firmware/store/journal_fixture.h"
+#include "tests/support/raw_tls_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace gate::test::collector {
@@ -93,6 +94,20 @@ inline Acceptance accept(Collector& c, const JournalBatch& batch) {
   INFO((a.ok() ? "" : a.error().message));
   REQUIRE(a.ok());
   return *a;
+}
+
+// POSTs `batch` to a collector on 127.0.0.1:`port` as a gate does (Content-Type, Idempotency-Key),
+// trusting `ca_file`, and closes: the one response.
+inline RawResponse post_batch(std::uint16_t port, const std::string& ca_file,
+                              const JournalBatch& batch) {
+  const std::string body = store::encode_batch(batch);
+  const std::string request =
+      "POST /batches HTTP/1.1\r\nHost: localhost\r\nContent-Type: " +
+      std::string(store::kBatchContentType) + "\r\nIdempotency-Key: " + batch.id() +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  auto responses = split_raw_responses(raw_tls_exchange(port, ca_file, request));
+  REQUIRE(responses.size() == 1);
+  return responses.front();
 }
 
 }  // namespace gate::test::collector

@@ -111,17 +111,9 @@ TEST_CASE(
       o, [&](const HttpRequest& r) { return handle_collector_request(c, r); });
   REQUIRE(server.ok());
 
-  const std::string body = gate::store::encode_batch(g.batch());
-  const std::string post =
-      "POST /batches HTTP/1.1\r\nHost: localhost\r\nContent-Type: " +
-      std::string(gate::store::kBatchContentType) +
-      "\r\nIdempotency-Key: L1-S07-G03:1-5\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\nConnection: close\r\n\r\n" + body;
-  auto ok = gate::test::split_raw_responses(
-      gate::test::raw_tls_exchange((*server)->port(), dir.file("tls/ca.pem"), post));
-  REQUIRE(ok.size() == 1);
-  CHECK(ok[0].status_line == "HTTP/1.1 200 OK");
-  CHECK(ok[0].body == "GJA1 acked=5\n");
+  auto ok = post_batch((*server)->port(), dir.file("tls/ca.pem"), g.batch());
+  CHECK(ok.status_line == "HTTP/1.1 200 OK");
+  CHECK(ok.body == "GJA1 acked=5\n");
 
   const std::string huge = "POST /batches HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
                            std::to_string(kCollectorMaxBodyBytes + 1) + "\r\n\r\n";

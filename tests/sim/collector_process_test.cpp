@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <span>
 
 #include "child_process.h"
+#include "firmware/core/bcd.h"
 #include "firmware/store/journal_batch.h"
+#include "sim/ride_code/pem_file.h"
 #include "tests/sim/collector_fixture.h"
-#include "tests/support/raw_tls_client.h"
 
 using namespace gate::test::collector;
 using gate::test::ChildProcess;
@@ -24,18 +26,14 @@ using gate::test::TempDir;
 namespace {
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
+  auto text = gate::sim::read_small_file(path);
+  REQUIRE(text.ok());
+  return *text;
 }
 
 std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 0xf];
-  }
-  return out;
+  return gate::core::to_lower_hex(
+      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 
 // Starts the collector and waits for its ready line; the port it listens on.
@@ -47,20 +45,6 @@ std::uint16_t start_collector(ChildProcess& child) {
   INFO(line);
   REQUIRE(std::regex_match(line, m, std::regex(R"(listening on https://127\.0\.0\.1:(\d+)/)")));
   return static_cast<std::uint16_t>(std::stoul(m[1]));
-}
-
-// POSTs `batch` as a gate does, trusting `ca_file`; the status line and the body of the answer.
-gate::test::RawResponse post_batch(std::uint16_t port, const std::string& ca_file,
-                                   const JournalBatch& batch) {
-  const std::string body = gate::store::encode_batch(batch);
-  const std::string request =
-      "POST /batches HTTP/1.1\r\nHost: localhost\r\nContent-Type: " +
-      std::string(gate::store::kBatchContentType) + "\r\nIdempotency-Key: " + batch.id() +
-      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  auto responses =
-      gate::test::split_raw_responses(gate::test::raw_tls_exchange(port, ca_file, request));
-  REQUIRE(responses.size() == 1);
-  return responses.front();
 }
 
 }  // namespace

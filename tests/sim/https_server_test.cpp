@@ -13,6 +13,7 @@
 
 #include "firmware/sync/https_client.h"
 #include "sim/https_server/loopback_pki.h"
+#include "sim/ride_code/pem_file.h"
 #include "tests/support/https_test_config.h"
 #include "tests/support/loopback.h"
 #include "tests/support/raw_tls_client.h"
@@ -46,8 +47,9 @@ std::unique_ptr<HttpsServer> start(HttpsServerOptions o, gate::sim::HttpHandler 
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
+  auto text = gate::sim::read_small_file(path);
+  REQUIRE(text.ok());
+  return *text;
 }
 
 std::string post(const std::string& target, const std::string& body,
