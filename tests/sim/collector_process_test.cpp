@@ -106,7 +106,22 @@ TEST_CASE(
   CHECK(at_station.out.find(kCardA) == std::string::npos);
   CHECK(at_station.out.find(kCardC) != std::string::npos);
 
+  // A's holder, from the registry: card A bound to id-a01 the day before.
+  std::ofstream(dir.file("ops.jsonl"))
+      << R"({"op":"bind","at":"2022-05-22T09:00:00+08:00","credential":")" << kCardA
+      << R"(","identity":"id-a01","media":"card","by":"id-a01"})"
+      << "\n";
+  REQUIRE(run_to_end(gate_backoffice({"apply", "--registry", dir.file("reg.db"), "--ops",
+                                      dir.file("ops.jsonl")}))
+              .exit_code == 0);
+  auto by_identity = run_to_end(gate_backoffice({"trace", "--db", dir.file("c.db"), "--identity",
+                                                 "id-a01", "--registry", dir.file("reg.db")}));
+  CHECK(by_identity.exit_code == 0);
+  CHECK(by_identity.out == body_a + "\n");
+
   CHECK(run_to_end(gate_backoffice({"trace", "--db", dir.file("c.db")})).exit_code == 2);
+  CHECK(run_to_end(gate_backoffice({"trace", "--db", dir.file("c.db"), "--identity", "id-a01"}))
+            .exit_code == 2);
   CHECK(run_to_end(gate_backoffice({"trace", "--db", dir.file("c.db"), "--station", "L1-S07",
                                     "--from", "yesterday"}))
             .exit_code == 2);
