@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 
+#include "firmware/store/journal_batch.h"
 #include "firmware/store/journal_chain.h"
 
 namespace gate::app {
@@ -34,10 +35,30 @@ Setter duration_setter(Duration control::LoopConfig::*field) {
   };
 }
 
-Setter string_setter(std::string FeedConfig::*field) {
-  return [field](Config& c, std::string_view v) -> Status {
+// A non-empty string of one section of the config (feed, collector).
+template <class Section>
+Setter string_setter(Section Config::*section, std::string Section::*field) {
+  return [section, field](Config& c, std::string_view v) -> Status {
     if (v.empty()) return make_error(Errc::invalid_argument, "empty value");
-    c.feed.*field = v;
+    c.*section.*field = v;
+    return ok_status();
+  };
+}
+
+Setter feed_string(std::string FeedConfig::*field) {
+  return string_setter<FeedConfig>(&Config::feed, field);
+}
+
+Setter collector_string(std::string CollectorConfig::*field) {
+  return string_setter<CollectorConfig>(&Config::collector, field);
+}
+
+// A duration of the collector section, at least `min`.
+Setter collector_duration(Duration CollectorConfig::*field, Duration min, std::string_view why) {
+  return [field, min, why](Config& c, std::string_view v) -> Status {
+    GATE_TRY_ASSIGN(Duration d, parse_duration(v));
+    if (d < min) return make_error(Errc::invalid_argument, std::string(why));
+    c.collector.*field = d;
     return ok_status();
   };
 }
@@ -113,13 +134,13 @@ const std::map<std::string, Setter, std::less<>>& setters() {
          c.feed.url = v;
          return ok_status();
        }},
-      {"feed_ca", string_setter(&FeedConfig::ca_file)},
-      {"feed_server_name", string_setter(&FeedConfig::server_name)},
-      {"feed_client_cert", string_setter(&FeedConfig::client_cert_file)},
-      {"feed_client_key", string_setter(&FeedConfig::client_key_file)},
-      {"feed_key", string_setter(&FeedConfig::key_file)},
-      {"feed_staging", string_setter(&FeedConfig::staging_dir)},
-      {"feed_key_state", string_setter(&FeedConfig::key_state_path)},
+      {"feed_ca", feed_string(&FeedConfig::ca_file)},
+      {"feed_server_name", feed_string(&FeedConfig::server_name)},
+      {"feed_client_cert", feed_string(&FeedConfig::client_cert_file)},
+      {"feed_client_key", feed_string(&FeedConfig::client_key_file)},
+      {"feed_key", feed_string(&FeedConfig::key_file)},
+      {"feed_staging", feed_string(&FeedConfig::staging_dir)},
+      {"feed_key_state", feed_string(&FeedConfig::key_state_path)},
       {"feed_interval",
        [](Config& c, std::string_view v) -> Status {
          GATE_TRY_ASSIGN(Duration d, parse_duration(v));
@@ -127,6 +148,37 @@ const std::map<std::string, Setter, std::less<>>& setters() {
            return make_error(Errc::invalid_argument, "at least 1s");
          }
          c.feed.interval = d;
+         return ok_status();
+       }},
+      {"collector_url",
+       [](Config& c, std::string_view v) -> Status {
+         if (v.substr(0, 8) != "https://" || v.size() <= 8 || v.back() != '/') {
+           // Batches go to <url>batches: a URL without its final '/' would name a sibling.
+           return make_error(Errc::invalid_argument, "expected an https:// URL ending with '/'");
+         }
+         c.collector.url = v;
+         return ok_status();
+       }},
+      {"collector_ca", collector_string(&CollectorConfig::ca_file)},
+      {"collector_server_name", collector_string(&CollectorConfig::server_name)},
+      {"collector_client_cert", collector_string(&CollectorConfig::client_cert_file)},
+      {"collector_client_key", collector_string(&CollectorConfig::client_key_file)},
+      {"upload_interval", collector_duration(&CollectorConfig::upload_interval,
+                                             std::chrono::seconds(1), "at least 1s")},
+      {"upload_backoff_max", collector_duration(&CollectorConfig::upload_backoff_max,
+                                                std::chrono::seconds(1), "at least 1s")},
+      {"journal_retention",
+       collector_duration(&CollectorConfig::journal_retention, std::chrono::hours(24),
+                          "at least 1d (the anti-passback memory reloads the last day)")},
+      {"upload_batch",
+       [](Config& c, std::string_view v) -> Status {
+         std::size_t n = 0;
+         auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+         if (ec != std::errc() || end != v.data() + v.size() || n < 1 || n > store::kMaxBatchRows) {
+           return make_error(Errc::invalid_argument, "expected a row count from 1 to " +
+                                                         std::to_string(store::kMaxBatchRows));
+         }
+         c.collector.upload_batch = n;
          return ok_status();
        }},
       {"watchdog_timeout",
@@ -163,7 +215,19 @@ std::string_view config_reference() {
          "feed_key = PATH           the operator's feed public key, PEM (with feed_url)\n"
          "feed_interval = 5min      time between syncs\n"
          "feed_staging = DIR        downloads in progress (default: the cache path + .feed/)\n"
-         "feed_key_state = PATH     the feed key rotations (default: the cache path + .feed-key)\n";
+         "feed_key_state = PATH     the feed key rotations (default: the cache path + .feed-key)\n"
+         "collector_url = URL       the journal collector's https:// URL, ending with '/' "
+         "(absent:\n"
+         "                          no upload, the journal keeps every row)\n"
+         "collector_ca = PATH       PEM CA bundle the collector must chain to (with "
+         "collector_url)\n"
+         "collector_server_name = NAME  name on the collector's certificate (default: the host)\n"
+         "collector_client_cert = PATH  PEM client certificate (with collector_client_key)\n"
+         "collector_client_key = PATH   its PEM private key\n"
+         "upload_interval = 10s     between uploads when caught up\n"
+         "upload_batch = 500        journal rows per batch (1 to 2000)\n"
+         "upload_backoff_max = 5min longest wait between attempts while the collector fails\n"
+         "journal_retention = 7d    uploaded rows are kept this long, then pruned (at least 1d)\n";
 }
 
 std::string simulator_journal_secret() {
@@ -215,6 +279,7 @@ Result<Duration> parse_duration(std::string_view text) {
   }
   std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
   constexpr std::int64_t kMaxSeconds = 7 * 24 * 3600;
+  constexpr std::int64_t kMaxDays = 366;  // retention-like keys: a week is a short outage
   std::int64_t us = 0;
   if (unit == "ms" && n <= kMaxSeconds * 1000) {
     us = n * 1000;
@@ -224,9 +289,12 @@ Result<Duration> parse_duration(std::string_view text) {
     us = n * 60000000;
   } else if (unit == "h" && n <= kMaxSeconds / 3600) {
     us = n * 3600000000LL;
+  } else if (unit == "d" && n <= kMaxDays) {
+    us = n * 86400000000LL;
   } else {
     return make_error(Errc::invalid_argument,
-                      "expected a duration like 1500ms, 5s, 2min, 1h (at most 7 days)");
+                      "expected a duration like 1500ms, 5s, 2min, 1h (at most 7 days) or 30d "
+                      "(at most 366)");
   }
   return Duration(us);
 }
@@ -263,18 +331,38 @@ std::string feed_key_state_path(const Config& config) {
                                             : config.feed.key_state_path;
 }
 
+sync::HttpsClientConfig https_client_config(const HttpsPeer& peer) {
+  sync::HttpsClientConfig https;
+  https.base_url = peer.url;
+  https.ca_file = peer.ca_file;
+  https.server_name = peer.server_name;
+  https.client_cert_file = peer.client_cert_file;
+  https.client_key_file = peer.client_key_file;
+  return https;
+}
+
 namespace {
 
-// The feed keys that only make sense together; errors name the key at fault.
-Status validate_feed(const FeedConfig& feed) {
-  if (feed.client_cert_file.empty() != feed.client_key_file.empty()) {
-    return feed.client_cert_file.empty() ? bad("feed_client_key", "needs feed_client_cert")
-                                         : bad("feed_client_cert", "needs feed_client_key");
+// The keys of a peer that only make sense together; errors name the key at fault.
+Status validate_peer(const HttpsPeer& peer, const std::string& prefix) {
+  if (peer.client_cert_file.empty() != peer.client_key_file.empty()) {
+    return peer.client_cert_file.empty()
+               ? bad(prefix + "_client_key", "needs " + prefix + "_client_cert")
+               : bad(prefix + "_client_cert", "needs " + prefix + "_client_key");
   }
-  if (feed.url.empty()) return ok_status();
-  if (feed.ca_file.empty()) return bad("feed_url", "needs feed_ca (the server's CA bundle)");
-  if (feed.key_file.empty()) return bad("feed_url", "needs feed_key (the feed's public key)");
+  if (peer.url.empty()) return ok_status();
+  if (peer.ca_file.empty()) {
+    return bad(prefix + "_url", "needs " + prefix + "_ca (the server's CA bundle)");
+  }
   return ok_status();
+}
+
+Status validate_peers(const Config& config) {
+  GATE_TRY(validate_peer(config.feed, "feed"));
+  if (!config.feed.url.empty() && config.feed.key_file.empty()) {
+    return bad("feed_url", "needs feed_key (the feed's public key)");
+  }
+  return validate_peer(config.collector, "collector");
 }
 
 }  // namespace
@@ -283,7 +371,7 @@ Status validate_config(const Config& config) {
   if (config.gate.line.empty()) return bad("gate", "missing");
   if (config.cache_path.empty()) return bad("cache", "missing");
   if (config.journal_path.empty()) return bad("journal", "missing");
-  return validate_feed(config.feed);
+  return validate_peers(config);
 }
 
 std::string missing_journal_secret() {
@@ -313,8 +401,8 @@ Result<Config> parse_config(std::istream& in, bool require_paths) {
     has_gate = has_gate || key == "gate";
     key_lines[std::string(key)] = line_no;
   }
-  if (Status s = validate_feed(config.feed); !s.ok()) {
-    // Named by the line of the key at fault (feed_url, feed_client_cert or feed_client_key).
+  if (Status s = validate_peers(config); !s.ok()) {
+    // Named by the line of the key at fault (<prefix>_url, _client_cert or _client_key).
     const std::string& m = s.error().message;
     auto at = key_lines.find(std::string_view(m).substr(0, m.find(':')));
     if (at != key_lines.end()) {

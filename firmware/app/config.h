@@ -10,22 +10,43 @@
 
 #include "firmware/core/gate_context.h"
 #include "firmware/gate/main_loop.h"
+#include "firmware/sync/https_client.h"
 #include "hal/result.h"
 
 namespace gate::app {
 
+// A back-office HTTPS server the gate talks to, the feed's or the collector's, with the same
+// settings under each one's prefix (feed_*, collector_*).
+struct HttpsPeer {
+  std::string url;               // <prefix>_url = https://feed.example.net/line1/
+  std::string ca_file;           // <prefix>_ca = PEM bundle the server must chain to
+  std::string server_name;       // <prefix>_server_name = name on its certificate (default: host)
+  std::string client_cert_file;  // <prefix>_client_cert / _client_key: mutual TLS (both or none)
+  std::string client_key_file;
+};
+
+// The HTTPS client settings for `peer` (its URL, CA, names, client certificate; the client's
+// default timeouts and bounds, which the caller adjusts to what it transfers).
+sync::HttpsClientConfig https_client_config(const HttpsPeer& peer);
+
 // The signed feed the gate syncs its cache from (over HTTPS, on a thread of its own). `url` empty:
 // no sync thread (a cache built some other way, e.g. `gate-sim cache-build`).
-struct FeedConfig {
-  std::string url;               // feed_url = https://feed.example.net/line1/
-  std::string ca_file;           // feed_ca = PEM bundle the server must chain to
-  std::string server_name;       // feed_server_name = name on its certificate (default: URL host)
-  std::string client_cert_file;  // feed_client_cert / feed_client_key: mutual TLS (both or none)
-  std::string client_key_file;
+struct FeedConfig : HttpsPeer {
   std::string key_file;                         // feed_key = the operator's feed public key (PEM)
   Duration interval = std::chrono::minutes(5);  // feed_interval
   std::string staging_dir;                      // feed_staging; empty: cache path + ".feed/"
   std::string key_state_path;                   // feed_key_state; empty: cache path + ".feed-key"
+};
+
+// The back office's journal collector the gate uploads its journal to (issue 7; on a thread of
+// its own). `url` empty: no upload, the journal keeps every row.
+struct CollectorConfig : HttpsPeer {
+  Duration upload_interval = std::chrono::seconds(10);    // between rounds when caught up
+  std::size_t upload_batch = 500;                         // rows per batch, 1..kMaxBatchRows
+  Duration upload_backoff_max = std::chrono::minutes(5);  // longest wait after failures
+  // Acknowledged rows are kept this long, then pruned. At least a day: the anti-passback memory
+  // is rebuilt from the journal's last 24 hours at start-up.
+  Duration journal_retention = std::chrono::hours(24 * 7);
 };
 
 struct Config {
@@ -45,6 +66,7 @@ struct Config {
   std::string reader = "direct";   // reader = direct | pn532 | libnfc connstring
   std::string scanner = "direct";  // scanner = direct | serial | none | serial device path
   FeedConfig feed;
+  CollectorConfig collector;
 };
 
 // feed_staging and feed_key_state with their defaults applied (next to the cache).
@@ -64,7 +86,8 @@ std::string missing_journal_secret();
 // Keys and their meaning, for --help and the README.
 std::string_view config_reference();
 
-// Parses a duration: a non-negative integer followed by ms, s, min or h ("1500ms", "5s").
+// Parses a duration: a non-negative integer followed by ms, s, min, h (at most 7 days) or d (at
+// most 366): "1500ms", "5s", "7d".
 Result<Duration> parse_duration(std::string_view text);
 
 // Parses "+08:00" / "-05:30" / "Z" into minutes east of UTC.

@@ -42,11 +42,46 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   GATE_TRY(rt->loop_->start());
   rt->cache_path_ = config.cache_path;
   if (!config.feed.url.empty()) rt->start_syncer(config, devices.clock);
+  if (!config.collector.url.empty()) rt->start_uploader(config, devices.clock);
   return rt;
 }
 
 GateRuntime::~GateRuntime() {
+  // The uploader first: it holds a connection to the journal file the loop writes.
+  if (uploader_) uploader_->stop();
   if (syncer_) syncer_->stop();
+}
+
+Result<std::unique_ptr<sync::JournalUploader>> make_journal_uploader(const Config& config,
+                                                                     const hal::Clock& clock) {
+  sync::HttpsClientConfig https = https_client_config(config.collector);
+  // A batch of 2000 rows is under a megabyte: a minute covers a slow link, and a stalled one is
+  // cut after io_timeout anyway.
+  https.request_timeout = std::chrono::minutes(1);
+  GATE_TRY_ASSIGN(auto poster, sync::HttpsBatchPoster::create(std::move(https)));
+  sync::JournalUploaderConfig uc;
+  uc.journal_path = config.journal_path;
+  uc.key = store::ChainKey{config.journal_secret, config.gate.gate_id()};
+  uc.batch_rows = config.collector.upload_batch;
+  uc.interval = config.collector.upload_interval;
+  uc.backoff_max = config.collector.upload_backoff_max;
+  uc.retention = config.collector.journal_retention;
+  return sync::JournalUploader::create(std::move(uc), std::move(poster), clock);
+}
+
+// Like the syncer: an uploader that cannot be set up is logged, and the gate keeps deciding and
+// journaling (the rows wait in the journal for a fixed configuration).
+void GateRuntime::start_uploader(const Config& config, const hal::Clock& clock) {
+  auto uploader = make_journal_uploader(config, clock);
+  if (!uploader.ok()) {
+    log(LogLevel::error, "app", "journal upload disabled: " + uploader.error().message);
+    return;
+  }
+  uploader_ = std::move(*uploader);
+  log(LogLevel::info, "app",
+      "journal upload to " + config.collector.url + ", " +
+          std::to_string(uploader_->status().pending) + " row(s) pending");
+  uploader_->start();
 }
 
 // A sync that cannot be set up (an unreadable CA or key file) is logged and leaves the gate
@@ -58,11 +93,7 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
     return;
   }
   sync::FeedSyncerConfig sc;
-  sc.https.base_url = config.feed.url;
-  sc.https.ca_file = config.feed.ca_file;
-  sc.https.server_name = config.feed.server_name;
-  sc.https.client_cert_file = config.feed.client_cert_file;
-  sc.https.client_key_file = config.feed.client_key_file;
+  sc.https = https_client_config(config.feed);
   sc.https.max_body_bytes = 4ull << 30;  // a 40-million-credential snapshot is about 1.4 GB
   // A whole snapshot at a slow site's rate (1.4 GB at 10 Mbit/s is about 19 min); a stalled
   // server is still cut after io_timeout, and a cut download resumes with Range.

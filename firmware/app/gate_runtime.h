@@ -2,7 +2,8 @@
 // simulator. Given the devices a root picked, it opens the journal and the cache, rebuilds the
 // anti-passback memory from the journal and starts the main loop. The roots differ only in their
 // devices and in how they drive run_once(). With `feed_url` set it also runs the feed syncer on a
-// thread of its own; the loop never waits for it.
+// thread of its own, with `collector_url` the journal uploader on another; the loop never waits
+// for either.
 #pragma once
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include "firmware/store/journal.h"
 #include "firmware/store/passback_memory.h"
 #include "firmware/sync/feed_syncer.h"
+#include "firmware/sync/journal_uploader.h"
 #include "hal/result.h"
 
 namespace gate::app {
@@ -32,7 +34,7 @@ class GateRuntime {
                                                     control::LoopConfig loop_config, Instant now,
                                                     control::EntryObserver observer = {});
 
-  ~GateRuntime();  // stops the feed syncer first
+  ~GateRuntime();  // stops the uploader and the feed syncer first
   GateRuntime(const GateRuntime&) = delete;
   GateRuntime& operator=(const GateRuntime&) = delete;
 
@@ -45,10 +47,13 @@ class GateRuntime {
   bool cache_usable() const { return cache_.has_value(); }
   // The feed syncer, or null without feed_url (or when it could not be set up: logged).
   sync::FeedSyncer* syncer() { return syncer_.get(); }
+  // The journal uploader, or null without collector_url (or when it could not be set up: logged).
+  sync::JournalUploader* uploader() { return uploader_.get(); }
 
  private:
   GateRuntime() = default;
   void start_syncer(const Config& config, const hal::Clock& clock);
+  void start_uploader(const Config& config, const hal::Clock& clock);
   void adopt_new_cache();
 
   std::optional<store::CacheReader> cache_;
@@ -59,7 +64,13 @@ class GateRuntime {
   std::unique_ptr<control::MainLoop> loop_;
   std::string cache_path_;
   std::atomic<bool> cache_made_{false};       // set by the sync thread, read by the loop thread
-  std::unique_ptr<sync::FeedSyncer> syncer_;  // last: destroyed (stopped) first
+  std::unique_ptr<sync::FeedSyncer> syncer_;  // destroyed (stopped) before the loop and journal
+  std::unique_ptr<sync::JournalUploader> uploader_;  // last: destroyed (stopped) first
 };
+
+// The journal uploader `config` asks for (collector_* and upload_* keys), over HTTPS, on its own
+// connection to the journal; not started. For the runtime and `gate-sim upload`.
+Result<std::unique_ptr<sync::JournalUploader>> make_journal_uploader(const Config& config,
+                                                                     const hal::Clock& clock);
 
 }  // namespace gate::app

@@ -110,6 +110,13 @@ void check_journal(const Config& config, SetupReport& report) {
               : std::string();
       report.found.push_back("journal: " + config.journal_path + ", last sequence number " +
                              std::to_string(last) + migrated);
+      if (*version >= 4) {
+        long long pending = query_int(db->get(), std::string(store::kPendingUploadSql));
+        long long acked = query_int(db->get(), "SELECT acked_seq FROM journal_upload");
+        report.found.push_back("journal: " + std::to_string(pending) +
+                               " row(s) not yet uploaded (the collector acknowledged up to " +
+                               std::to_string(acked) + ")");
+      }
     }
     return;
   }
@@ -125,6 +132,36 @@ void check_journal(const Config& config, SetupReport& report) {
   }
 }
 
+// An HTTPS peer's CA (and client certificate) files load and its URL parses; nothing connects.
+void check_peer(const HttpsPeer& peer, const std::string& name, SetupReport& report) {
+  auto client = sync::HttpsClient::create(https_client_config(peer));
+  if (!client.ok()) {
+    report.problems.push_back(name + ": " + client.error().message);
+  } else {
+    report.found.push_back(
+        name + ": " + peer.url + ", CA " + peer.ca_file +
+        (peer.client_cert_file.empty() ? "" : ", client certificate " + peer.client_cert_file));
+  }
+}
+
+// The collector: like the feed's server, plus what upload will do (batch, retention).
+void check_collector(const Config& config, SetupReport& report) {
+  const CollectorConfig& c = config.collector;
+  if (c.url.empty()) {
+    report.found.push_back("collector: no collector_url, the journal keeps every row");
+    return;
+  }
+  check_peer(c, "collector", report);
+  using namespace std::chrono;
+  const auto retention_h = duration_cast<hours>(c.journal_retention).count();
+  report.found.push_back("collector: batches of " + std::to_string(c.upload_batch) +
+                         " rows, every " +
+                         std::to_string(duration_cast<seconds>(c.upload_interval).count()) +
+                         "s when caught up; uploaded rows kept " +
+                         (retention_h % 24 == 0 ? std::to_string(retention_h / 24) + " day(s)"
+                                                : std::to_string(retention_h) + "h"));
+}
+
 // The feed: the CA (and client certificate) files load, the feed key parses, the key state (if
 // any) leads from it. Nothing is fetched: a check works offline.
 void check_feed(const Config& config, SetupReport& report) {
@@ -132,21 +169,7 @@ void check_feed(const Config& config, SetupReport& report) {
     report.found.push_back("feed: no feed_url, the cache is not synced by this gate");
     return;
   }
-  sync::HttpsClientConfig https;
-  https.base_url = config.feed.url;
-  https.ca_file = config.feed.ca_file;
-  https.server_name = config.feed.server_name;
-  https.client_cert_file = config.feed.client_cert_file;
-  https.client_key_file = config.feed.client_key_file;
-  auto client = sync::HttpsClient::create(https);
-  if (!client.ok()) {
-    report.problems.push_back("feed: " + client.error().message);
-  } else {
-    report.found.push_back("feed: " + config.feed.url + ", CA " + config.feed.ca_file +
-                           (config.feed.client_cert_file.empty()
-                                ? ""
-                                : ", client certificate " + config.feed.client_cert_file));
-  }
+  check_peer(config.feed, "feed", report);
   auto key = sync::load_feed_public_key(config.feed.key_file);
   if (!key.ok()) {
     report.problems.push_back("feed: " + key.error().message);
@@ -172,6 +195,7 @@ SetupReport check_setup(const Config& config, Instant now) {
   check_cache(config, now, report);
   check_journal(config, report);
   check_feed(config, report);
+  check_collector(config, report);
   return report;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -17,7 +18,7 @@
 
 namespace gate::store {
 
-inline constexpr int kJournalSchemaVersion = 3;
+inline constexpr int kJournalSchemaVersion = 4;
 
 using JournalEntry = std::variant<core::DecisionRecord, core::GateEvent>;
 
@@ -30,6 +31,13 @@ struct JournalRow {
 // full credential (the journal keeps it for upload), ts as integer microseconds. This is the text
 // the journal stores in `body`, chains and uploads; it is never logged.
 std::string canonical_json(const JournalEntry& entry);
+
+// The count behind Journal::pending_count(), for a read-only look at a schema 4 file without
+// opening a Journal (which would migrate it): --check-config. Chained rows are never pruned
+// unacknowledged, so the head minus the acknowledgement counts them.
+inline constexpr std::string_view kPendingUploadSql =
+    "SELECT c.head_seq - MAX(u.acked_seq, c.chain_start - 1) "
+    "FROM journal_chain AS c, journal_upload AS u WHERE c.id = 1 AND u.id = 1";
 
 class Journal {
  public:
@@ -56,6 +64,25 @@ class Journal {
   Result<std::vector<ChainRow>> read_chain(std::uint64_t after = 0,
                                            std::size_t limit = SIZE_MAX);
 
+  // Upload bookkeeping (issue 7). The collector's acknowledgement, persisted in the journal's
+  // file: every chained row up to `acknowledged()` is held by the back office (0: none yet).
+  Result<std::uint64_t> acknowledged();
+  // Moves the acknowledgement forward to `seq`; an older seq changes nothing (a late reply to an
+  // earlier batch), a seq past the chain head is refused: the collector cannot hold a row this
+  // journal never wrote.
+  Status acknowledge(std::uint64_t seq);
+  // Chained rows not yet acknowledged: what the uploader still has to send (kPendingUploadSql).
+  Result<std::uint64_t> pending_count();
+  // Deletes at most `max_rows` acknowledged chained rows written before `older_than` (oldest seq
+  // first) in one short write transaction, and returns how many went. Callers loop in small
+  // batches: the decision loop's append on another connection waits (busy timeout) for each one.
+  // Never touches an unacknowledged row, the chain head, code_replay, or rows before chain_start
+  // (unchained rows are not uploaded, so nothing vouches that the back office holds them).
+  Result<std::size_t> prune(Instant older_than, std::size_t max_rows);
+  // The same ignoring the retention: for the disk budget's emergency path only. Rows go oldest
+  // first, but may include the last day's entries the anti-passback memory reloads at start-up.
+  Result<std::size_t> prune_acknowledged(std::size_t max_rows);
+
   // Rows with seq > after, in order, at most `limit`.
   Result<std::vector<JournalRow>> read(std::uint64_t after = 0, std::size_t limit = SIZE_MAX);
 
@@ -71,6 +98,7 @@ class Journal {
  private:
   Journal(DbHandle db, ChainKey key) : db_(std::move(db)), key_(std::move(key)) {}
   Result<std::uint64_t> append_in_transaction(const JournalEntry& entry);
+  Result<std::size_t> prune_before(std::int64_t ts_us_bound, std::size_t max_rows);
 
   DbHandle db_;
   ChainKey key_;

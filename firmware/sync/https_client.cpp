@@ -69,6 +69,37 @@ SteadyTime HttpsClient::step_deadline(std::chrono::milliseconds step,
 
 Result<HttpResponse> HttpsClient::get(std::string_view path,
                                       std::optional<std::uint64_t> range_start) {
+  Request request;
+  request.range_start = range_start;
+  return collect(path, request);
+}
+
+Result<HttpResponse> HttpsClient::post(std::string_view path, std::string_view content_type,
+                                       std::string_view body,
+                                       const std::vector<HttpHeader>& headers) {
+  // Caller-supplied text goes into the head: a CR or LF would end a line early and let it add
+  // headers or a second request of its own.
+  auto breaks_line = [](std::string_view text) {
+    return text.find_first_of("\r\n") != std::string_view::npos;
+  };
+  if (breaks_line(content_type)) {
+    return make_error(Errc::invalid_argument, "http: line break in Content-Type");
+  }
+  for (const HttpHeader& h : headers) {
+    if (h.name.empty() || h.name.find_first_of(":\r\n ") != std::string::npos ||
+        breaks_line(h.value)) {
+      return make_error(Errc::invalid_argument, "http: malformed request header '" + h.name + "'");
+    }
+  }
+  Request request;
+  request.method = "POST";
+  request.content_type = content_type;
+  request.body = body;
+  request.headers = &headers;
+  return collect(path, request);
+}
+
+Result<HttpResponse> HttpsClient::collect(std::string_view path, const Request& request) {
   HttpResponse response;
   BodySink sink;
   sink.on_head = [&](const ResponseHead&) {
@@ -79,35 +110,67 @@ Result<HttpResponse> HttpsClient::get(std::string_view path,
     response.body.insert(response.body.end(), data, data + size);
     return ok_status();
   };
-  GATE_TRY_ASSIGN(response.head, exchange(path, range_start, sink));
+  GATE_TRY_ASSIGN(response.head, exchange(path, request, sink));
   return response;
 }
 
-Result<ResponseHead> HttpsClient::exchange(std::string_view path,
-                                           std::optional<std::uint64_t> range_start,
+Result<ResponseHead> HttpsClient::exchange(std::string_view path, const Request& request,
                                            BodySink& sink) {
   const SteadyTime deadline = std::chrono::steady_clock::now() + config_.request_timeout;
   auto target = join_path(url_.path, path);
   if (!target) return target.error();
   if (interrupted_) return make_error(Errc::io_error, "https: interrupted");
   bool retry_on_new = false;
-  auto result = attempt(*target, range_start, deadline, sink, retry_on_new);
+  auto result = attempt(*target, request, deadline, sink, retry_on_new);
   if (!result && retry_on_new && !interrupted_) {
     // The server closed the kept-alive connection as the request went out: once more, afresh.
-    result = attempt(*target, range_start, deadline, sink, retry_on_new);
+    // A POST too: see post() in the header for why that is safe for this client's callers.
+    result = attempt(*target, request, deadline, sink, retry_on_new);
   }
   if (!result) {
     stream_.reset();
     received_.clear();
     if (config_.log_failures) {
-      log(LogLevel::warning, kTag, "GET " + *target + ": " + result.error().message);
+      log(LogLevel::warning, kTag,
+          std::string(request.method) + " " + *target + ": " + result.error().message);
     }
   }
   return result;
 }
 
-Result<ResponseHead> HttpsClient::attempt(const std::string& target,
-                                          std::optional<std::uint64_t> range_start,
+// The request head, then the body (if any) in pieces, each piece bounded by io_timeout: a large
+// batch on a slow link is cut only when the link stalls, not for being large.
+Status HttpsClient::send(const std::string& target, const Request& request, SteadyTime deadline) {
+  const bool ipv6 = url_.host.find(':') != std::string::npos;
+  std::string host = ipv6 ? "[" + url_.host + "]" : url_.host;
+  if (url_.port != 443) host += ":" + std::to_string(url_.port);
+  std::string head = std::string(request.method) + " " + target + " HTTP/1.1\r\nHost: " + host +
+                     "\r\nUser-Agent: gate-sync\r\nConnection: keep-alive\r\n";
+  if (request.range_start) head += "Range: bytes=" + std::to_string(*request.range_start) + "-\r\n";
+  if (request.method != "GET") {
+    head += "Content-Type: " + std::string(request.content_type) +
+            "\r\nContent-Length: " + std::to_string(request.body.size()) + "\r\n";
+  }
+  if (request.headers) {
+    for (const HttpHeader& h : *request.headers) head += h.name + ": " + h.value + "\r\n";
+  }
+  head += "\r\n";
+  constexpr std::size_t kPiece = 64 * 1024;
+  // A small body goes with the head in one write (one TLS record, one round trip).
+  if (request.body.size() <= kPiece) {
+    head.append(request.body);
+    return stream_->write_all(head, step_deadline(config_.io_timeout, deadline));
+  }
+  GATE_TRY(stream_->write_all(head, step_deadline(config_.io_timeout, deadline)));
+  for (std::size_t at = 0; at < request.body.size(); at += kPiece) {
+    if (interrupted_) return make_error(Errc::io_error, "https: interrupted");
+    GATE_TRY(stream_->write_all(std::string(request.body.substr(at, kPiece)),
+                                step_deadline(config_.io_timeout, deadline)));
+  }
+  return ok_status();
+}
+
+Result<ResponseHead> HttpsClient::attempt(const std::string& target, const Request& request,
                                           SteadyTime deadline, BodySink& sink, bool& retry_on_new) {
   retry_on_new = false;
   if (stream_ && stream_->peer_closed_while_idle()) stream_.reset();
@@ -120,14 +183,7 @@ Result<ResponseHead> HttpsClient::attempt(const std::string& target,
                                              step_deadline(config_.handshake_timeout, deadline)));
     ++connections_opened_;
   }
-  const bool ipv6 = url_.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + url_.host + "]" : url_.host;
-  if (url_.port != 443) host += ":" + std::to_string(url_.port);
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host +
-                        "\r\nUser-Agent: gate-sync\r\nConnection: keep-alive\r\n";
-  if (range_start) request += "Range: bytes=" + std::to_string(*range_start) + "-\r\n";
-  request += "\r\n";
-  if (Status s = stream_->write_all(request, step_deadline(config_.io_timeout, deadline)); !s) {
+  if (Status s = send(target, request, deadline); !s) {
     stream_.reset();
     retry_on_new = reused;
     return with_context(s.error(), "sending the request");
@@ -140,6 +196,7 @@ Result<ResponseHead> HttpsClient::attempt(const std::string& target,
   }
   GATE_TRY_ASSIGN(ResponseHead head, parse_response_head(*head_text));
   if (head.status < 200) return make_error(Errc::unsupported, "http: interim 1xx response");
+  const auto range_start = request.range_start;
   if (head.status == 206) {
     if (!range_start) return make_error(Errc::malformed, "http: 206 to a request without Range");
     GATE_TRY_ASSIGN(ContentRange range, parse_content_range(head.content_range));

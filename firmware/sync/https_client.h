@@ -1,6 +1,7 @@
-// HttpsClient: GETs the feed's static files over HTTPS (mbedTLS, TLS 1.2+), verifying the server
-// against a configured CA and name, optionally with a client certificate. HTTP/1.1 keep-alive,
-// `Range: bytes=N-` resumption, and a bound on every wait and on the body size.
+// HttpsClient: GETs the feed's static files and POSTs journal batches to the collector over HTTPS
+// (mbedTLS, TLS 1.2+), verifying the server against a configured CA and name, optionally with a
+// client certificate. HTTP/1.1 keep-alive, `Range: bytes=N-` resumption, and a bound on every
+// wait and on the body size.
 #pragma once
 
 #include <atomic>
@@ -42,6 +43,12 @@ struct HttpResponse {
   std::vector<std::uint8_t> body;
 };
 
+// A request header the caller adds (name and value without CR or LF; refused otherwise).
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
 struct DownloadResult {
   std::uint64_t resumed_from = 0;  // bytes kept from an earlier attempt
   std::uint64_t size = 0;          // the complete file's size
@@ -57,6 +64,15 @@ class HttpsClient {
   // is a response; failures (connect, TLS, timeouts, bad HTTP, short or over-large body) are
   // errors.
   Result<HttpResponse> get(std::string_view path, std::optional<std::uint64_t> range_start = {});
+
+  // POSTs `body` to `path` with `content_type` and `headers`, under the same bounds as get() (the
+  // request's whole duration, each idle wait, the response's size, interrupt()). Any status is a
+  // response. Like get(), a request that finds its kept-alive connection closed by the server
+  // is sent once more on a new one: the server may then see it twice, which is safe only for
+  // idempotent requests (the journal's batches are: the collector keys them by batch id and
+  // acknowledges a repeat without storing it again).
+  Result<HttpResponse> post(std::string_view path, std::string_view content_type,
+                            std::string_view body, const std::vector<HttpHeader>& headers = {});
 
   // GETs `path` into `file_path`, resuming with Range from the bytes a failed earlier call left
   // there (the caller retries). Fails on any status but 200/206 (and 416 for a complete file), and
@@ -86,11 +102,20 @@ class HttpsClient {
     std::function<Status(const ResponseHead&)> on_head;
     std::function<Status(const std::uint8_t*, std::size_t)> on_body;
   };
+  // What is sent: GET (with Range when range_start is set) or POST with a body.
+  struct Request {
+    std::string_view method = "GET";
+    std::optional<std::uint64_t> range_start;
+    std::string_view content_type;
+    std::string_view body;
+    const std::vector<HttpHeader>* headers = nullptr;
+  };
   HttpsClient(HttpsClientConfig config, HttpsUrl url, std::shared_ptr<TlsCredentials> creds);
-  Result<ResponseHead> exchange(std::string_view path, std::optional<std::uint64_t> range_start,
-                                BodySink& sink);
-  Result<ResponseHead> attempt(const std::string& target, std::optional<std::uint64_t> range_start,
+  Result<HttpResponse> collect(std::string_view path, const Request& request);
+  Result<ResponseHead> exchange(std::string_view path, const Request& request, BodySink& sink);
+  Result<ResponseHead> attempt(const std::string& target, const Request& request,
                                SteadyTime deadline, BodySink& sink, bool& retry_on_new);
+  Status send(const std::string& target, const Request& request, SteadyTime deadline);
   Result<std::string> read_head(SteadyTime deadline);
   Status read_body(const ResponseHead& head, SteadyTime deadline, BodySink& sink);
   SteadyTime step_deadline(std::chrono::milliseconds step, SteadyTime request_deadline) const;

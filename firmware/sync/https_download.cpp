@@ -95,7 +95,9 @@ Result<DownloadResult> HttpsClient::download(std::string_view path, const std::s
     }
     return ok_status();
   };
-  GATE_TRY(exchange(path, existing > 0 ? std::optional(existing) : std::nullopt, sink));
+  Request request;
+  if (existing > 0) request.range_start = existing;
+  GATE_TRY(exchange(path, request, sink));
   if (::fsync(file.get()) != 0 || ::fstat(file.get(), &st) != 0) {
     return file_error("sync", file_path);
   }

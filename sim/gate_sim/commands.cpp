@@ -95,28 +95,33 @@ int cmd_cache_build(const Args& args) {
   return 0;
 }
 
-int cmd_run(const Args& args) {
+Result<app::Config> config_from_args(const Args& args,
+                                     std::initializer_list<const char*> key_flags) {
   app::Config config;
   if (auto path = args.get("config")) {
-    auto loaded = app::load_config_file(*path, false);
-    if (!loaded.ok()) return fail(loaded.error().message, 2);
-    config = std::move(*loaded);
+    GATE_TRY_ASSIGN(config, app::load_config_file(*path, false));
   }
   std::vector<std::pair<std::string, std::string>> overrides;
-  for (const char* key : {"gate", "cache", "journal", "reader", "scanner"}) {
+  for (const char* key : key_flags) {
     if (auto v = args.get(key)) overrides.emplace_back(key, *v);
   }
   if (args.flags.count("set")) {
     for (const std::string& kv : args.flags.at("set")) {
       std::size_t eq = kv.find('=');
-      if (eq == std::string::npos) return fail("--set expects KEY=VALUE, got `" + kv + "`", 2);
+      if (eq == std::string::npos) {
+        return make_error(Errc::invalid_argument, "--set expects KEY=VALUE, got `" + kv + "`");
+      }
       overrides.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     }
   }
-  for (const auto& [key, value] : overrides) {
-    Status s = app::set_config_value(config, key, value);
-    if (!s.ok()) return fail(s.error().message, 2);
-  }
+  for (const auto& [key, value] : overrides) GATE_TRY(app::set_config_value(config, key, value));
+  return config;
+}
+
+int cmd_run(const Args& args) {
+  auto from_args = config_from_args(args, {"gate", "cache", "journal", "reader", "scanner"});
+  if (!from_args.ok()) return fail(from_args.error().message, 2);
+  app::Config config = std::move(*from_args);
   ScratchDir temp;  // a journal removed at exit, so repeated demo runs start alike
   if (config.journal_path.empty()) config.journal_path = temp.file("journal.db");
   if (Status s = app::validate_config(config); !s.ok()) return fail(s.error().message, 2);

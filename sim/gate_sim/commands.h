@@ -2,10 +2,14 @@
 // (a bad records file, a journal that cannot be written), 2 a usage error.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "firmware/app/config.h"
+#include "hal/result.h"
 
 namespace gate::sim {
 
@@ -15,6 +19,11 @@ struct Args {
   bool has(const std::string& name) const { return flags.count(name) > 0; }
 };
 
+// The configuration of a gate from --config FILE (paths not required), then the flags named in
+// `key_flags` (--gate, --journal, ...: config keys), then each --set KEY=VALUE, in that order.
+Result<app::Config> config_from_args(const Args& args,
+                                     std::initializer_list<const char*> key_flags);
+
 int cmd_cache_build(const Args& args);
 int cmd_run(const Args& args);
 // run --operations FILE: operations published and synced into the cache first (backoffice_run.cpp).
@@ -23,5 +32,7 @@ int cmd_populate(const Args& args);
 int cmd_journal(const Args& args);
 int cmd_pn532(const Args& args);
 int cmd_sync(const Args& args);
+// upload --journal J --gate G [--config F] [--set K=V]... [--timeout 60s] (upload_command.cpp).
+int cmd_upload(const Args& args);
 
 }  // namespace gate::sim

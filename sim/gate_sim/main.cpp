@@ -5,6 +5,7 @@
 //   populate     write realistic records for N identities
 //   journal      print a journal's entries as JSON lines
 //   pn532        an emulated PN532 reader on a pseudo-terminal, for libnfc
+//   upload       upload a journal to the back office's collector until nothing is pending
 #include <iostream>
 #include <string>
 
@@ -27,7 +28,10 @@ constexpr const char* kUsage =
     "  gate-sim populate --identities N [--seed S] [--as-of ISO-TIME] [--out FILE]\n"
     "  gate-sim journal --journal PATH\n"
     "  gate-sim pn532 --link PATH [--card KEY]...\n"
-    "  gate-sim sync --feed-dir DIR --cache CACHE --feed-key PUB.pem [--now ISO]\n";
+    "  gate-sim sync --feed-dir DIR --cache CACHE --feed-key PUB.pem [--now ISO]\n"
+    "  gate-sim upload --journal PATH --gate LINE:STATION:GATE:entry|exit [--config FILE]\n"
+    "               [--set KEY=VALUE]... [--timeout 60s]\n"
+    "      the journal's rows sent to collector_url until the collector holds them all\n";
 
 }  // namespace
 
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
   if (command == "journal") return gate::sim::cmd_journal(args);
   if (command == "pn532") return gate::sim::cmd_pn532(args);
   if (command == "sync") return gate::sim::cmd_sync(args);
+  if (command == "upload") return gate::sim::cmd_upload(args);
   if (command == "--help" || command == "help") {
     std::cout << kUsage;
     return 0;

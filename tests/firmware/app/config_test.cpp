@@ -79,8 +79,10 @@ TEST_CASE("durations") {
   CHECK(*app::parse_duration("2min") == 120s);
   CHECK(*app::parse_duration("1h") == 3600s);
   CHECK(*app::parse_duration("0s") == 0s);
-  for (const char* bad :
-       {"", "5", "s", "-1s", "5 s", "5sec", "1.5s", "169h", "99999999999999999999s"}) {
+  CHECK(*app::parse_duration("7d") == 168h);
+  CHECK(*app::parse_duration("366d") == 366 * 24h);
+  for (const char* bad : {"", "5", "s", "-1s", "5 s", "5sec", "1.5s", "169h",
+                          "99999999999999999999s", "367d", "1day"}) {
     INFO(bad);
     CHECK_FALSE(app::parse_duration(bad).ok());
   }
@@ -163,9 +165,75 @@ TEST_CASE("feed keys: errors name the line and the key") {
   CHECK(s.error().message == "feed_url: needs feed_ca (the server's CA bundle)");
 }
 
+TEST_CASE("collector keys: read, with the upload defaults") {
+  const std::string head = "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n";
+  auto defaults = parse(head);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->collector.url.empty());  // no collector_url: no upload
+  CHECK(defaults->collector.upload_interval == 10s);
+  CHECK(defaults->collector.upload_batch == 500);
+  CHECK(defaults->collector.upload_backoff_max == 5min);
+  CHECK(defaults->collector.journal_retention == 7 * 24h);
+
+  auto c = parse(head +
+                 "collector_url = https://collector.example.net/gates/\n"
+                 "collector_ca = /etc/gate/collector-ca.pem\n"
+                 "collector_server_name = collector.example.net\n"
+                 "collector_client_cert = /etc/gate/gate.crt\n"
+                 "collector_client_key = /etc/gate/gate.key\n"
+                 "upload_interval = 30s\nupload_batch = 2000\nupload_backoff_max = 2min\n"
+                 "journal_retention = 30d\n");
+  REQUIRE(c.ok());
+  CHECK(c->collector.url == "https://collector.example.net/gates/");
+  CHECK(c->collector.ca_file == "/etc/gate/collector-ca.pem");
+  CHECK(c->collector.server_name == "collector.example.net");
+  CHECK(c->collector.client_cert_file == "/etc/gate/gate.crt");
+  CHECK(c->collector.client_key_file == "/etc/gate/gate.key");
+  CHECK(c->collector.upload_interval == 30s);
+  CHECK(c->collector.upload_batch == 2000);
+  CHECK(c->collector.upload_backoff_max == 2min);
+  CHECK(c->collector.journal_retention == 30 * 24h);
+  // The same TLS settings reach the client as the feed's do.
+  const auto https = app::https_client_config(c->collector);
+  CHECK(https.base_url == c->collector.url);
+  CHECK(https.ca_file == c->collector.ca_file);
+  CHECK(https.server_name == c->collector.server_name);
+  CHECK(https.client_cert_file == c->collector.client_cert_file);
+  CHECK(https.client_key_file == c->collector.client_key_file);
+}
+
+TEST_CASE("collector keys: errors name the line and the key") {
+  const std::string head = "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n";
+  auto refused = [&](const std::string& lines) {
+    auto c = parse(head + lines);
+    REQUIRE_FALSE(c.ok());
+    return c.error().message;
+  };
+  CHECK(refused("collector_url = https://c/gates\n") ==
+        "line 4: collector_url: expected an https:// URL ending with '/'");
+  CHECK(refused("collector_url = http://c/\n") ==
+        "line 4: collector_url: expected an https:// URL ending with '/'");
+  CHECK(refused("collector_url = https://c/\n") ==
+        "line 4: collector_url: needs collector_ca (the server's CA bundle)");
+  CHECK(refused("collector_client_key = k.pem\n") ==
+        "line 4: collector_client_key: needs collector_client_cert");
+  CHECK(refused("upload_batch = 0\n") ==
+        "line 4: upload_batch: expected a row count from 1 to 2000");
+  CHECK(refused("upload_batch = 2001\n") ==
+        "line 4: upload_batch: expected a row count from 1 to 2000");
+  CHECK(refused("upload_batch = 10 rows\n") ==
+        "line 4: upload_batch: expected a row count from 1 to 2000");
+  CHECK(refused("upload_interval = 0s\n") == "line 4: upload_interval: at least 1s");
+  CHECK(refused("upload_backoff_max = 500ms\n") == "line 4: upload_backoff_max: at least 1s");
+  CHECK_THAT(refused("journal_retention = 12h\n"),
+             Catch::StartsWith("line 4: journal_retention: at least 1d"));
+  CHECK(refused("collector_ca =\n") == "line 4: collector_ca: empty value");
+}
+
 namespace {
 const std::string kHead = "gate = L1:S07:G03:entry\ncache = c.db\njournal = j.db\n";
-// 64 hex digits: the bytes 0x00 … 0x1f, split over two lines with spaces, as an editor may leave it.
+// 64 hex digits: the bytes 0x00 … 0x1f, split over two lines with spaces, as an editor may leave
+// it.
 const std::string kSecretHex =
     "00010203 04050607 08090a0b 0c0d0e0f\n10111213 14151617 18191A1B 1C1D1E1F\n";
 }  // namespace
@@ -200,8 +268,8 @@ TEST_CASE("journal_secret: unreadable, too short or not hex is refused with its 
     std::ofstream(file) << std::string(62, 'a') << "\n";
     auto c = parse(kHead + "journal_secret = " + file + "\n");
     REQUIRE_FALSE(c.ok());
-    CHECK(c.error().message == "line 4: journal_secret: " + file +
-                                   ": 31 bytes, at least 32 needed (64 hex digits)");
+    CHECK(c.error().message ==
+          "line 4: journal_secret: " + file + ": 31 bytes, at least 32 needed (64 hex digits)");
   }
   SECTION("not hex: the content is not repeated in the message") {
     std::ofstream(file) << "correct horse battery staple, which is long enough to be 32 bytes\n";

@@ -107,6 +107,15 @@ TEST_CASE("an existing journal is opened read-only and its last sequence reporte
   SetupReport r = check_setup(c, kFirstTrain);
   CHECK(r.ok());
   CHECK(has_line(r.found, "journal: " + c.journal_path + ", last sequence number 2"));
+  CHECK(
+      has_line(r.found, "journal: 2 row(s) not yet uploaded (the collector acknowledged up to 0)"));
+  {
+    auto j = store::Journal::open(c.journal_path, {c.journal_secret, c.gate.gate_id()});
+    REQUIRE(j.ok());
+    REQUIRE(j->acknowledge(1).ok());
+  }
+  CHECK(has_line(check_setup(c, kFirstTrain).found,
+                 "journal: 1 row(s) not yet uploaded (the collector acknowledged up to 1)"));
 }
 
 TEST_CASE("the journal secret: its file and length reported, its absence a problem") {
@@ -134,7 +143,7 @@ TEST_CASE("a schema 2 journal is reported as migrated at start-up, not as a prob
   sqlite3_close(db);
   SetupReport r = check_setup(c, kFirstTrain);
   CHECK(r.ok());
-  CHECK(has_line(r.found, "last sequence number 0 (schema 2, migrated to 3 at start-up)"));
+  CHECK(has_line(r.found, "last sequence number 0 (schema 2, migrated to 4 at start-up)"));
 }
 
 TEST_CASE("a journal directory that is missing or not writable is a problem") {
@@ -225,6 +234,31 @@ TEST_CASE("an unreadable or unparseable feed CA or key is a problem naming the f
   std::ofstream(half.feed.key_file) << kCaPem;  // a certificate is not a public key file
   SetupReport r2 = check_setup(half, kFirstTrain);
   CHECK(has_line(r2.problems, "not a PEM public key"));
+}
+
+}  // namespace gate::app
+
+namespace gate::app {
+
+TEST_CASE("the collector's CA is read like the feed's, and what upload will do is reported") {
+  test::TempDir dir;
+  Config c = feed_config_in(dir);
+  CHECK(has_line(check_setup(c, kFirstTrain).found,
+                 "collector: no collector_url, the journal keeps every row"));
+  c.collector.url = "https://collector.example.net/gates/";
+  c.collector.ca_file = c.feed.ca_file;
+  c.collector.journal_retention = hours(36);
+  SetupReport r = check_setup(c, kFirstTrain);
+  CHECK(r.ok());
+  CHECK(has_line(r.found, "collector: https://collector.example.net/gates/, CA " + c.feed.ca_file));
+  CHECK(has_line(r.found,
+                 "collector: batches of 500 rows, every 10s when caught up; uploaded "
+                 "rows kept 36h"));
+
+  c.collector.ca_file = dir.file("missing-ca.pem");
+  SetupReport bad = check_setup(c, kFirstTrain);
+  CHECK_FALSE(bad.ok());
+  CHECK(has_line(bad.problems, "collector: tls: CA file " + c.collector.ca_file));
 }
 
 }  // namespace gate::app

@@ -1,6 +1,6 @@
 // The journal's hash chain: the HMAC helper against RFC 4231, the chain's macs against values
 // computed independently with the openssl command line, the verifier against each kind of
-// tampering, and the schema 2 -> 3 migration.
+// tampering, and the schema 2 -> 3 migration (and what upload makes of the unchained rows).
 #include "firmware/store/journal_chain.h"
 
 #include <catch2/catch.hpp>
@@ -345,4 +345,13 @@ PRAGMA user_version = 2;
   // Pre-chain rows carry no body and no mac.
   CHECK(count_rows(path, "SELECT count(*) FROM journal "
                          "WHERE seq < 4 AND body IS NULL AND mac IS NULL") == 3);
+
+  // Only chained rows are uploaded, so only they are pending, and pruning after the collector
+  // acknowledged them all never takes the unchained ones.
+  Journal journal = open_journal(path);
+  CHECK(journal.pending_count().value() == 2);
+  REQUIRE(journal.acknowledge(5).ok());
+  CHECK(journal.pending_count().value() == 0);
+  CHECK(journal.prune_acknowledged(100).value() == 2);
+  CHECK(read_all(journal).size() == 3);
 }

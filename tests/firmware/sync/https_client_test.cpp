@@ -329,3 +329,94 @@ TEST_CASE("HttpsClient: interrupt() ends a wait on a silent server at once", "[h
   CHECK_THAT(again.error().message, Catch::Contains("interrupted"));
   client->clear_interrupt();
 }
+
+TEST_CASE("HttpsClient: post() sends the body, its type and extra headers", "[https][post]") {
+  gate::test::LogCapture logs;
+  Site site;
+  auto client = site.client(site.config());
+  const std::string batch = "GJB1 L1-S07-G03 1 1\n1 " + std::string(64, 'a') + " {\"kind\":1}\n";
+  auto r = client->post("/post/batches", "application/x-gate-journal-batch", batch,
+                        {{"Idempotency-Key", "L1-S07-G03:1-1"}});
+  REQUIRE(r);
+  CHECK(r->head.status == 200);
+  CHECK(body_text(*r) == "POST /post/batches application/x-gate-journal-batch " +
+                             std::to_string(batch.size()) + " L1-S07-G03:1-1\n");
+  // A body larger than one write piece (64 KiB) arrives whole, on the same connection.
+  const std::string large = random_bytes(300'000, 3);
+  std::string printable;
+  for (char c : large) printable += static_cast<char>('a' + static_cast<unsigned char>(c) % 26);
+  auto big = client->post("/post/big", "text/plain", printable);
+  REQUIRE(big);
+  CHECK(big->head.status == 200);
+  CHECK(client->connections_opened() == 1);
+  CHECK(site.nginx.post_log(2) == "application/x-gate-journal-batch L1-S07-G03:1-1 " + batch +
+                                      "|\ntext/plain  " + printable + "|\n");
+}
+
+TEST_CASE("HttpsClient: post() returns the server's refusals as responses", "[https][post]") {
+  gate::test::LogCapture logs;
+  Site site;
+  auto client = site.client(site.config());
+  auto too_large = client->post("/post/small/batches", "text/plain", std::string(2000, 'x'));
+  REQUIRE(too_large);
+  CHECK(too_large->head.status == 413);
+  auto busy = client->post("/post/status/batches", "text/plain", "x");
+  REQUIRE(busy);
+  CHECK(busy->head.status == 503);
+  CHECK(body_text(*busy) == "busy\n");
+}
+
+TEST_CASE("HttpsClient: post() refuses header text that would break the request's lines",
+          "[https][post]") {
+  gate::test::LogCapture logs;
+  gate::test::TempDir dir;
+  HttpsClientConfig c;
+  c.base_url = "https://127.0.0.1:" + std::to_string(gate::test::free_port()) + "/";
+  c.ca_file = gate::test::make_test_pki(dir.path()).ca_cert;
+  auto client = HttpsClient::create(c);
+  REQUIRE(client);
+  for (const gate::sync::HttpHeader& bad : std::vector<gate::sync::HttpHeader>{
+           {"Idempotency-Key", "a\r\nX-Injected: 1"}, {"Bad Name", "v"}, {"", "v"}}) {
+    auto r = (*client)->post("batches", "text/plain", "x", {bad});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == gate::Errc::invalid_argument);
+  }
+  auto type = (*client)->post("batches", "text/plain\nX: y", "x");
+  REQUIRE_FALSE(type);
+  CHECK(type.error().code == gate::Errc::invalid_argument);
+  CHECK((*client)->connections_opened() == 0);  // refused before connecting
+}
+
+TEST_CASE("HttpsClient: a POST on a connection the server closed is sent again on a new one",
+          "[https][post]") {
+  gate::test::LogCapture logs;
+  Site site;
+  auto client = site.client(site.config());
+  REQUIRE(client->post("/post/one", "text/plain", "first")->head.status == 200);
+  REQUIRE(site.nginx.post_log(1) == "text/plain  first|\n");
+  site.nginx.stop(SIGTERM);
+  site.nginx.start();
+  auto again = client->post("/post/two", "text/plain", "second");
+  REQUIRE(again);
+  CHECK(again->head.status == 200);
+  CHECK(client->connections_opened() == 2);
+  CHECK(site.nginx.post_log(2) == "text/plain  first|\ntext/plain  second|\n");
+}
+
+TEST_CASE("HttpsClient: interrupt() ends a POST waiting on a silent server", "[https][post]") {
+  SilentServer silent;
+  auto client = silent.client(seconds(60));
+  gate::Result<gate::sync::HttpResponse> r = gate::make_error(gate::Errc::io_error, "not run");
+  std::thread posting([&] { r = client->post("batches", "text/plain", "x"); });
+  pollfd pending{silent.listener.fd(), POLLIN, 0};
+  const bool connected = ::poll(&pending, 1, 5000) == 1;
+  client->interrupt();
+  posting.join();
+  CHECK(connected);
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("interrupted"));
+  CHECK(silent.logs.messages(gate::LogLevel::warning, "sync").size() == 1);
+  CHECK_THAT(silent.logs.messages(gate::LogLevel::warning, "sync").front(),
+             Catch::StartsWith("POST /batches: "));
+  client->clear_interrupt();
+}

@@ -89,12 +89,23 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds bound) {
 
 NginxServer::NginxServer(std::string dir, const TestPki& pki, std::string root,
                          std::string slow_rate)
-    : dir_(std::move(dir)), port_(free_port()), mtls_port_(free_port()) {
+    : dir_(std::move(dir)), port_(free_port()), mtls_port_(free_port()), echo_port_(free_port()) {
   std::filesystem::create_directories(dir_ + "/tmp");
+  // POSTs under /post/: nginx reads the body only for a proxied request, so they go to a plain
+  // HTTP server block that answers with what it was sent; the TLS side logs each body.
+  const std::string post =
+      "    location /post/ { client_max_body_size 2m; "
+      "client_body_buffer_size 2m; client_body_in_single_buffer on; "
+      "access_log " +
+      dir_ + "/post.log post; proxy_pass http://127.0.0.1:" + std::to_string(echo_port_) +
+      "; }\n"
+      "    location /post/small/ { client_max_body_size 1k; "
+      "proxy_pass http://127.0.0.1:" +
+      std::to_string(echo_port_) + "; }\n";
   const std::string tls = "    ssl_certificate " + pki.server_cert + ";\n    ssl_certificate_key " +
                           pki.server_key + ";\n    root " + root + ";\n    location /slow/ { " +
                           "limit_rate " + slow_rate +
-                          "; }\n    location /norange/ { max_ranges 0; }\n";
+                          "; }\n    location /norange/ { max_ranges 0; }\n" + post;
   std::ostringstream conf;
   conf << "master_process off;\n"
        << "pid " << dir_ << "/nginx.pid;\n"
@@ -104,6 +115,7 @@ NginxServer::NginxServer(std::string dir, const TestPki& pki, std::string root,
        << "  log_format gate '$connection $connection_requests $status $request_uri';\n"
        << "  access_log " << dir_ << "/access.log gate;\n"
        << "  default_type application/octet-stream;\n"
+       << "  log_format post escape=none '$content_type $http_idempotency_key $request_body|';\n"
        << "  keepalive_timeout 60s;\n";
   for (const char* kind : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
     conf << "  " << kind << "_temp_path " << dir_ << "/tmp/" << kind << ";\n";
@@ -113,6 +125,14 @@ NginxServer::NginxServer(std::string dir, const TestPki& pki, std::string root,
        << "  server {\n    listen 127.0.0.1:" << mtls_port_ << " ssl;\n"
        << tls << "    ssl_client_certificate " << pki.ca_cert
        << ";\n    ssl_verify_client on;\n  }\n"
+       << "  server {\n    listen 127.0.0.1:" << echo_port_ << ";\n    access_log off;\n"
+       << "    location /post/status/ { return 503 \"busy\\n\"; }\n"
+       << "    location /post/forbidden/ { return 403; }\n"
+       << "    location /post/acked/ { return 200 \"GJA1 acked=2\\n\"; }\n"
+       << "    location /post/conflict/ { return 409 \"GJA1 acked=1 problem=gap seq=2\\n\"; }\n"
+       << "    location /post/garbled/ { return 200 \"acked\\n\"; }\n"
+       << "    location / { default_type text/plain; return 200 \"$request_method $request_uri "
+          "$content_type $content_length $http_idempotency_key\\n\"; }\n  }\n"
        << "}\n";
   write_file(dir_ + "/nginx.conf", conf.str());
 }
@@ -136,11 +156,32 @@ void NginxServer::stop(int signal) {
   process_.reset();
 }
 
-std::string NginxServer::access_log() const {
-  std::ifstream in(dir_ + "/access.log");
+namespace {
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+}  // namespace
+
+std::string NginxServer::access_log() const {
+  return file_text(dir_ + "/access.log");
+}
+
+std::string NginxServer::post_log(std::size_t entries) const {
+  // nginx writes the entry after the response went out, so the client may be ahead of it.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (true) {
+    std::string text = file_text(dir_ + "/post.log");
+    std::size_t found = 0;
+    for (std::size_t at = text.find("|\n"); at != std::string::npos;
+         at = text.find("|\n", at + 2)) {
+      ++found;
+    }
+    if (found >= entries || std::chrono::steady_clock::now() >= until) return text;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // watching the log grow
+  }
 }
 
 }  // namespace gate::test
