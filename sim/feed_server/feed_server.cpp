@@ -13,6 +13,8 @@
 namespace gate::sim {
 namespace {
 
+constexpr std::size_t kMaxRefusedBody = 64 * 1024;
+
 // One feed file name as the manifest allows it: 1-128 of [A-Za-z0-9._-], not starting with '.'.
 bool valid_feed_name(std::string_view n) {
   if (n.empty() || n.size() > 128 || n.front() == '.') return false;
@@ -43,6 +45,11 @@ struct OpenFile {
 }  // namespace
 
 HttpReply FeedServer::serve_file(const std::string& root, const HttpRequest& request) {
+  if (!request.body.empty()) {
+    HttpReply r = HttpReply::text(400, "no bodies\n");
+    r.close = true;
+    return r;
+  }
   if (request.method != "GET") {
     HttpReply r = HttpReply::text(405, "GET only\n");
     r.headers.emplace_back("Allow", "GET");
@@ -88,7 +95,8 @@ Result<std::unique_ptr<FeedServer>> FeedServer::start(FeedServerOptions options)
   o.ca_cert_path = options.ca_cert_path;
   o.io_timeout = options.io_timeout;
   o.idle_timeout = options.idle_timeout;
-  o.max_body_bytes = 0;  // a GET has no body: any is refused before it is read
+  // A GET has no body: a small one is read and refused (400), a larger one refused unread (413).
+  o.max_body_bytes = kMaxRefusedBody;
   auto server = HttpsServer::start(
       o, [root = std::move(options.root)](const HttpRequest& r) { return serve_file(root, r); });
   if (!server.ok()) {

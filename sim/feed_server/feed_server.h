@@ -2,10 +2,11 @@
 // directory to the gate's own HttpsClient (firmware/sync). GET only: 200 with the file, `Range:
 // bytes=N-` → 206 with Content-Range (416 past the end), 404 for a missing file, 400 for a path
 // that is not one feed file name (1-128 of [A-Za-z0-9._-], not starting with '.': no `..`, no
-// subdirectories), 413 for a request with a body. HTTP/1.1 keep-alive; `Connection: close` (and
-// HTTP/1.0) closes after the response. Its TLS identity is a throwaway CA and a "localhost"
-// certificate made at start (sim/https_server/loopback_pki.h); the CA certificate is written to a
-// file for the client's ca_file.
+// subdirectories), 400 for a request with a body (413 past 64 KiB, unread), closing.
+// HTTP/1.1 keep-alive; `Connection: close` (and HTTP/1.0) closes after the response. Its TLS
+// identity is a throwaway CA and a "localhost" certificate made at start
+// (sim/https_server/loopback_pki.h); the CA certificate is written to a file for the client's
+// ca_file.
 //
 // It is one handler on the loopback HttpsServer (sim/https_server), which owns the connections,
 // TLS and every timing bound: a client silent mid-request (or mid-handshake) for io_timeout, or

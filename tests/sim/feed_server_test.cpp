@@ -175,3 +175,18 @@ TEST_CASE("feed server: stop() with a client connected is prompt and the client 
   CHECK_FALSE(after.ok());  // the connection was closed and nobody listens any more
   site.server->stop();      // idempotent
 }
+
+TEST_CASE("feed server: a request with a body is refused and closed, a large one unread") {
+  Site site;
+  for (std::size_t size : {std::size_t{5}, std::size_t{64 * 1024 + 1}}) {
+    INFO(size);
+    // The large body is never sent: the server answers from the length alone.
+    std::string request = "POST /manifest.gfd HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
+                          std::to_string(size) + "\r\n\r\n" + (size == 5 ? "hello" : "") +
+                          "GET /manifest.gfd HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    auto responses = gate::test::split_raw_responses(raw_exchange(site, request));
+    REQUIRE(responses.size() == 1);  // the GET after it is not answered
+    CHECK(responses[0].status_line ==
+          (size == 5 ? "HTTP/1.1 400 Bad Request" : "HTTP/1.1 413 Content Too Large"));
+  }
+}
