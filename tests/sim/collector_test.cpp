@@ -132,6 +132,13 @@ TEST_CASE("collector: another gate's rows, a wrong secret, an unknown gate, a fi
     // The gate's own rows still go in.
     check_stored(accept(c, g03.batch()), 4, 4);
   }
+  SECTION("a row of G04 after three of G03: foreign_gate at its seq, the three held") {
+    Collector c = open_collector(dir, secrets_for({&g03, &g04}));
+    JournalBatch b = g03.batch(0, 3);
+    b.rows.push_back(g04.batch(3, 1).rows.front());
+    check_refused(accept(c, b), ChainProblem::foreign_gate, 4, 3);
+    CHECK(only_gate(c).rows == 3);
+  }
   SECTION("the collector holds another secret for the gate: altered at the first row") {
     GateSecrets s = secrets_for({&g03});
     s["L1-S07-G03"][0] ^= 1;
