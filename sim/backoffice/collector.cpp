@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <tuple>
 
 #include "firmware/core/bcd.h"
 #include "hal/log.h"

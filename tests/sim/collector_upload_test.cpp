@@ -100,7 +100,8 @@ TEST_CASE("gate-sim upload to gate-backoffice collect: held whole, across a coll
   // Someone deletes a row not yet uploaded from the gate's file: refused at its seq.
   g.decisions(5, kT0 + 2h);
   g.tamper("DELETE FROM journal WHERE seq = 18");
-  auto refused = upload(g.path, collector.port, dir.file("gate-ca.pem"), "2s");
+  // Refused for good: it gives up at the timeout, long enough for a first round under qemu.
+  auto refused = upload(g.path, collector.port, dir.file("gate-ca.pem"), "4s");
   INFO(refused.out);
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.out, Catch::Contains("gap at seq 18"));
