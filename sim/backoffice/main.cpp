@@ -2,6 +2,8 @@
 //   apply    apply a file of upgrade operations (all of it, or nothing)
 //   records  write the full current state as records.md JSON lines
 //   changes  write the records changed after a sequence number
+// and, in feed_commands.h and collector_commands.h, the feed publisher's and the journal
+// collector's (collect, trace, gates).
 // Exit status: 0 success, 1 the work failed (a refused operation, a bad file), 2 usage.
 #include <charconv>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "sim/backoffice/collector_commands.h"
 #include "sim/backoffice/feed_commands.h"
 #include "sim/backoffice/registry.h"
 
@@ -22,7 +25,9 @@ constexpr const char* kUsage =
     "usage:\n"
     "  gate-backoffice apply --registry REG.db --ops FILE.jsonl\n"
     "  gate-backoffice records --registry REG.db [--out FILE]\n"
-    "  gate-backoffice changes --registry REG.db [--since N] [--out FILE]\n";
+    "  gate-backoffice changes --registry REG.db [--since N] [--out FILE]\n"
+    "  gate-backoffice collect | trace | gates   (the journal collector; alone, each prints its "
+    "usage)\n";
 
 using Flags = std::map<std::string, std::string>;
 
@@ -89,6 +94,9 @@ int main(int argc, char** argv) {
   }
   if (command == "publish" || command == "feed-key") {
     return gate::backoffice::run_feed_command(command, argc, argv);
+  }
+  if (gate::backoffice::is_collector_command(command)) {
+    return gate::backoffice::run_collector_command(command, argc, argv);
   }
   if (command != "apply" && command != "records" && command != "changes") {
     return fail("unknown command `" + command + "`\n" + kUsage, 2);

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "firmware/store/record_loader.h"
 #include "sim/backoffice/registry_store.h"
 
 namespace gate::backoffice {
@@ -54,6 +55,30 @@ Result<std::string> Registry::changes(std::uint64_t since) {
   int rc;
   while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) out += store::column_text(s.get(), 0);
   if (rc != SQLITE_DONE) return store::sqlite_error(db_.get(), "read changes");
+  return out;
+}
+
+Result<std::vector<core::Binding>> Registry::binding_history(std::string_view identity) {
+  // The change log holds the record lines as written; SQLite's JSON functions pick the bindings
+  // out, the record loader reads them as a gate would.
+  GATE_TRY_ASSIGN(StmtHandle s,
+                  prepare(db_.get(),
+                          "WITH b AS (SELECT sequence, position, line, "
+                          "json_extract(line, '$.credential') AS credential, "
+                          "json_extract(line, '$.identity') AS identity FROM changes "
+                          "WHERE json_valid(line) AND json_extract(line, '$.type') = 'binding') "
+                          "SELECT line FROM b WHERE credential IN "
+                          "(SELECT credential FROM b WHERE identity = ?) "
+                          "ORDER BY sequence, position"));
+  store::bind_text(s.get(), 1, identity);
+  std::vector<core::Binding> out;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    GATE_TRY_ASSIGN(store::CacheChange rec,
+                    store::parse_record_line(store::column_text(s.get(), 0), out.size() + 1));
+    if (auto* b = std::get_if<core::Binding>(&rec)) out.push_back(std::move(*b));
+  }
+  if (rc != SQLITE_DONE) return store::sqlite_error(db_.get(), "read the binding history");
   return out;
 }
 

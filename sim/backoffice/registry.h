@@ -76,6 +76,12 @@ class Registry {
   // the order they were written: applied after a state of sequence `since`, they give today's.
   Result<std::string> changes(std::uint64_t since);
 
+  // The binding history of every credential ever bound to `identity`: each binding record written
+  // for those credentials (whoever they named), in the order written (the change log), so a
+  // credential's record is in force from its `since` until the credential's next one. For tracing
+  // an identity's passages through the cards it held at the time.
+  Result<std::vector<core::Binding>> binding_history(std::string_view identity);
+
   // The sequence of the last applied operation (0 for a new registry).
   Result<std::uint64_t> sequence();
 

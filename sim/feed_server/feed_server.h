@@ -2,25 +2,25 @@
 // directory to the gate's own HttpsClient (firmware/sync). GET only: 200 with the file, `Range:
 // bytes=N-` → 206 with Content-Range (416 past the end), 404 for a missing file, 400 for a path
 // that is not one feed file name (1-128 of [A-Za-z0-9._-], not starting with '.': no `..`, no
-// subdirectories). HTTP/1.1 keep-alive; `Connection: close` (and HTTP/1.0) closes after the
-// response. Its TLS identity is a throwaway CA and a "localhost" certificate made at start
-// (loopback_pki.h); the CA certificate is written to a file for the client's ca_file.
+// subdirectories), 400 for a request with a body (413 past 64 KiB, unread), closing.
+// HTTP/1.1 keep-alive; `Connection: close` (and HTTP/1.0) closes after the response. Its TLS
+// identity is a throwaway CA and a "localhost" certificate made at start
+// (sim/https_server/loopback_pki.h); the CA certificate is written to a file for the client's
+// ca_file.
 //
-// One thread serves every connection: it poll()s the listening socket, the connections and a
-// wake-up pipe with a bounded timeout, handshakes and reads without blocking, and writes a
-// response in one go, each wait for the socket bounded by io_timeout. A client silent mid-request
-// (or mid-handshake) for io_timeout, or idle between requests for idle_timeout, is dropped.
-// stop() wakes the thread at once and returns when it has closed everything. For loopback use in
-// the simulator and tests: one response at a time, no access control beyond the name rule.
+// It is one handler on the loopback HttpsServer (sim/https_server), which owns the connections,
+// TLS and every timing bound: a client silent mid-request (or mid-handshake) for io_timeout, or
+// idle between requests for idle_timeout, is dropped. For loopback use in the simulator and tests:
+// one response at a time, no access control beyond the name rule.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "hal/result.h"
+#include "sim/https_server/https_server.h"
 
 namespace gate::sim {
 
@@ -52,12 +52,13 @@ class FeedServer {
   // Stops serving and closes every connection and the listening socket. Idempotent.
   void stop();
 
-  struct State;
+  // Answers one request: GET of a feed file (the rules above). Pure of the server: a function of
+  // the request and the directory's files.
+  static HttpReply serve_file(const std::string& root, const HttpRequest& request);
 
  private:
-  explicit FeedServer(std::unique_ptr<State> state);
-  std::unique_ptr<State> state_;
-  std::thread thread_;
+  explicit FeedServer(std::unique_ptr<HttpsServer> server) : server_(std::move(server)) {}
+  std::unique_ptr<HttpsServer> server_;
 };
 
 }  // namespace gate::sim

@@ -3,16 +3,6 @@
 // refusing it, a silent connection not holding others up, and stop() with a client connected.
 #include "sim/feed_server/feed_server.h"
 
-#include <arpa/inet.h>
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
-#include <mbedtls/net_sockets.h>
-#include <mbedtls/ssl.h>
-#include <mbedtls/x509_crt.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
@@ -21,6 +11,7 @@
 #include "firmware/sync/https_client.h"
 #include "tests/support/https_test_config.h"
 #include "tests/support/loopback.h"
+#include "tests/support/raw_tls_client.h"
 #include "tests/support/temp_dir.h"
 
 using namespace std::chrono;
@@ -68,79 +59,8 @@ struct Site {
   }
 };
 
-// A bare mbedTLS client that writes raw bytes and reads until the server closes, for what
-// HttpsClient never sends (pipelined requests). Reads and writes are bounded by 2 s timeouts.
 std::string raw_exchange(const Site& site, const std::string& request) {
-  mbedtls_net_context net;
-  mbedtls_ssl_context ssl;
-  mbedtls_ssl_config conf;
-  mbedtls_x509_crt ca;
-  mbedtls_entropy_context entropy;
-  mbedtls_ctr_drbg_context drbg;
-  mbedtls_net_init(&net);
-  mbedtls_ssl_init(&ssl);
-  mbedtls_ssl_config_init(&conf);
-  mbedtls_x509_crt_init(&ca);
-  mbedtls_entropy_init(&entropy);
-  mbedtls_ctr_drbg_init(&drbg);
-  std::string got;
-  bool ok = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, nullptr, 0) == 0 &&
-            mbedtls_x509_crt_parse_file(&ca, site.dir.file("ca.pem").c_str()) == 0 &&
-            mbedtls_net_connect(&net, "127.0.0.1", std::to_string(site.server->port()).c_str(),
-                                MBEDTLS_NET_PROTO_TCP) == 0 &&
-            mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
-                                        MBEDTLS_SSL_PRESET_DEFAULT) == 0;
-  if (ok) {
-    timeval send_bound{2, 0};  // writes are bounded too
-    ok = ::setsockopt(net.fd, SOL_SOCKET, SO_SNDTIMEO, &send_bound, sizeof send_bound) == 0;
-  }
-  if (ok) {
-    mbedtls_ssl_conf_ca_chain(&conf, &ca, nullptr);
-    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_read_timeout(&conf, 2000);
-    ok = mbedtls_ssl_setup(&ssl, &conf) == 0 && mbedtls_ssl_set_hostname(&ssl, "localhost") == 0;
-  }
-  if (ok) {
-    mbedtls_ssl_set_bio(&ssl, &net, mbedtls_net_send, nullptr, mbedtls_net_recv_timeout);
-    ok = mbedtls_ssl_handshake(&ssl) == 0;
-  }
-  if (ok) {
-    const auto* data = reinterpret_cast<const unsigned char*>(request.data());
-    for (std::size_t at = 0; ok && at < request.size();) {
-      int n = mbedtls_ssl_write(&ssl, data + at, request.size() - at);
-      ok = n > 0;
-      at += ok ? static_cast<std::size_t>(n) : 0;
-    }
-  }
-  unsigned char buf[4096];
-  for (int n; ok && (n = mbedtls_ssl_read(&ssl, buf, sizeof buf)) > 0;) {
-    got.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
-  }
-  mbedtls_ctr_drbg_free(&drbg);
-  mbedtls_entropy_free(&entropy);
-  mbedtls_x509_crt_free(&ca);
-  mbedtls_ssl_config_free(&conf);
-  mbedtls_ssl_free(&ssl);
-  mbedtls_net_free(&net);
-  REQUIRE(ok);
-  return got;
-}
-
-// Splits concatenated responses by their Content-Length: status line and body of each.
-std::vector<std::pair<std::string, std::string>> split_responses(std::string text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  while (!text.empty()) {
-    std::size_t end = text.find("\r\n\r\n");
-    REQUIRE(end != std::string::npos);
-    std::string head = text.substr(0, end);
-    std::size_t cl = head.find("Content-Length: ");
-    REQUIRE(cl != std::string::npos);
-    std::size_t length = std::stoul(head.substr(cl + 16));
-    REQUIRE(text.size() >= end + 4 + length);
-    out.emplace_back(head.substr(0, head.find("\r\n")), text.substr(end + 4, length));
-    text.erase(0, end + 4 + length);
-  }
-  return out;
+  return gate::test::raw_tls_exchange(site.server->port(), site.dir.file("ca.pem"), request);
 }
 
 }  // namespace
@@ -160,15 +80,15 @@ TEST_CASE("feed server: pipelined requests are answered in order, the last one c
   request += "GET /snapshot-1.gfd HTTP/1.1\r\nHost: localhost\r\nRange: bytes=299990-\r\n\r\n";
   request += "GET /manifest.gfd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   request += "GET /manifest.gfd HTTP/1.1\r\nHost: localhost\r\n\r\n";  // after close: unanswered
-  auto responses = split_responses(raw_exchange(site, request));
+  auto responses = gate::test::split_raw_responses(raw_exchange(site, request));
   REQUIRE(responses.size() == 42);
   for (int i = 0; i < 40; ++i) {
-    CHECK(responses[i].first == "HTTP/1.1 200 OK");
-    CHECK(responses[i].second == "manifest");
+    CHECK(responses[i].status_line == "HTTP/1.1 200 OK");
+    CHECK(responses[i].body == "manifest");
   }
-  CHECK(responses[40].first == "HTTP/1.1 206 Partial Content");
-  CHECK(responses[40].second == site.snapshot.substr(299'990));
-  CHECK(responses[41].second == "manifest");
+  CHECK(responses[40].status_line == "HTTP/1.1 206 Partial Content");
+  CHECK(responses[40].body == site.snapshot.substr(299'990));
+  CHECK(responses[41].body == "manifest");
 }
 
 TEST_CASE("feed server: a file byte-exact, a Range tail, 416 past the end, 404, a refused path") {
@@ -254,4 +174,19 @@ TEST_CASE("feed server: stop() with a client connected is prompt and the client 
   auto after = client->get("manifest.gfd");
   CHECK_FALSE(after.ok());  // the connection was closed and nobody listens any more
   site.server->stop();      // idempotent
+}
+
+TEST_CASE("feed server: a request with a body is refused and closed, a large one unread") {
+  Site site;
+  for (std::size_t size : {std::size_t{5}, std::size_t{64 * 1024 + 1}}) {
+    INFO(size);
+    // The large body is never sent: the server answers from the length alone.
+    std::string request = "POST /manifest.gfd HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
+                          std::to_string(size) + "\r\n\r\n" + (size == 5 ? "hello" : "") +
+                          "GET /manifest.gfd HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    auto responses = gate::test::split_raw_responses(raw_exchange(site, request));
+    REQUIRE(responses.size() == 1);  // the GET after it is not answered
+    CHECK(responses[0].status_line ==
+          (size == 5 ? "HTTP/1.1 400 Bad Request" : "HTTP/1.1 413 Content Too Large"));
+  }
 }

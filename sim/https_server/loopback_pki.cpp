@@ -1,15 +1,22 @@
-#include "sim/feed_server/loopback_pki.h"
+#include "sim/https_server/loopback_pki.h"
 
+#include <fcntl.h>
 #include <mbedtls/bignum.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "firmware/core/mbedtls_object.h"
+#include "sim/ride_code/pem_file.h"
 
 namespace gate::sim {
 namespace {
@@ -107,15 +114,74 @@ Result<LoopbackPki> make_loopback_pki(CtrDrbg& rng) {
   {
     CertWriter server;
     GATE_TRY(fill(server, {"CN=localhost,O=gate-sim", ca_name, &server_key, &ca_key, 2, false}));
-    // The DER is written at the end of the buffer; the return value is its length.
-    int n = mbedtls_x509write_crt_der(&server.crt, buf.data(), buf.size(), CtrDrbg::mbedtls_random,
-                                      &rng);
-    if (n < 0) return tls_error("write the server certificate", n);
-    pki.server_cert_der.assign(buf.end() - n, buf.end());
+    int rc = mbedtls_x509write_crt_pem(&server.crt, buf.data(), buf.size(), CtrDrbg::mbedtls_random,
+                                       &rng);
+    if (rc != 0) return tls_error("write the server certificate", rc);
+    pki.server_cert_pem = reinterpret_cast<const char*>(buf.data());
   }
   int rc = mbedtls_pk_write_key_pem(&server_key.v, buf.data(), buf.size());
   if (rc != 0) return tls_error("write the server key", rc);
   pki.server_key_pem = reinterpret_cast<const char*>(buf.data());
+  return pki;
+}
+
+namespace {
+
+Error file_error(const std::string& path, const std::string& what) {
+  return make_error(Errc::storage_error,
+                    "tls dir: " + path + ": " + what + ": " + std::strerror(errno));
+}
+
+// fsync of a file or a directory, so a renamed file is on disk with its contents after a power
+// cut, not an empty name.
+Status sync_path(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return file_error(path, "open");
+  bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return file_error(path, "fsync");
+  return ok_status();
+}
+
+// Writes `text` to dir/name through a temporary name, synced, then renamed over `name`.
+Status put_file(const std::string& dir, const char* name, const std::string& text, unsigned mode) {
+  std::string final_path = dir + "/" + name;
+  std::string tmp = final_path + ".tmp";
+  ::unlink(tmp.c_str());  // left by a start killed while writing it
+  GATE_TRY(write_new_file(tmp, text, mode));
+  GATE_TRY(sync_path(tmp));
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return file_error(final_path, "rename");
+  return ok_status();
+}
+
+}  // namespace
+
+Result<LoopbackPki> load_or_create_loopback_pki(const std::string& dir, CtrDrbg& rng) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return file_error(dir, "mkdir");
+  auto path = [&](const char* name) { return dir + "/" + name; };
+  Result<std::string> ca = read_small_file(path(kTlsDirCaCert));
+  if (ca.ok()) {
+    LoopbackPki pki;
+    pki.ca_cert_pem = std::move(*ca);
+    Result<std::string> cert = read_small_file(path(kTlsDirServerCert));
+    Result<std::string> key = read_small_file(path(kTlsDirServerKey));
+    if (!cert.ok() || !key.ok()) {
+      return make_error(Errc::storage_error,
+                        "tls dir: " + dir + " has " + kTlsDirCaCert + " but not " +
+                            kTlsDirServerCert + " and " + kTlsDirServerKey +
+                            " (remove the directory to make a new CA, then give the clients the "
+                            "new ca.pem)");
+    }
+    pki.server_cert_pem = std::move(*cert);
+    pki.server_key_pem = std::move(*key);
+    return pki;
+  }
+  if (ca.error().code != Errc::not_found) return ca.error();
+  GATE_TRY_ASSIGN(LoopbackPki pki, make_loopback_pki(rng));
+  GATE_TRY(put_file(dir, kTlsDirServerKey, pki.server_key_pem, 0600));
+  GATE_TRY(put_file(dir, kTlsDirServerCert, pki.server_cert_pem, 0644));
+  GATE_TRY(put_file(dir, kTlsDirCaCert, pki.ca_cert_pem, 0644));  // last: the identity is whole
+  GATE_TRY(sync_path(dir));
   return pki;
 }
 
