@@ -47,6 +47,12 @@ struct BudgetGate {
     std::ofstream(dir.file("records.jsonl")) << kRecords;
     REQUIRE(
         store::load_records_file(dir.file("records.jsonl"), config.cache_path, kFirstTrain).ok());
+    start();
+  }
+
+  // Starts the gate (again, after a restart: the same journal file) and runs one iteration.
+  void start() {
+    gate.reset();
     auto made = sim::SimGate::create(
         config, kFirstTrain,
         [this](std::uint64_t, const store::JournalEntry& e) { entries.push_back(e); });
@@ -209,6 +215,19 @@ TEST_CASE("journal budget, alarm: the gate keeps deciding with the alarm on the 
   CHECK(g.shown() == control::idle_indicator());
   CHECK(g.count(core::EventKind::journal_space_ok) == 1);
   CHECK(logs.messages(LogLevel::info, "journal").size() == 1);
+}
+
+TEST_CASE("a gate restarted over its budget says so and closes at its first iteration",
+          "[gate_runtime][journal_budget]") {
+  test::LogCapture logs;
+  BudgetGate g(control::JournalFullPolicy::out_of_service);
+  g.fill();
+  g.start();  // a restart: the journal is as full as it was
+  CHECK(g.runtime().journal_space() == control::JournalSpace::out_of_service);
+  CHECK(g.shown() == control::out_of_service_indicator("journal full"));
+  CHECK(g.count(core::EventKind::journal_full) == 2);  // the first episode's, the restart's
+  CHECK(logs.messages(LogLevel::error, "journal").size() == 4);
+  check_all_kept(g);
 }
 
 TEST_CASE("a real disk full (SQLITE_FULL) still closes the gate, even under the alarm policy",
