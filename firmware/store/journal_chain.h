@@ -59,6 +59,8 @@ enum class ChainProblem {
   gap,           // the row with `seq` is missing (deleted)
   altered,       // the row with `seq` does not match its mac (body or mac changed)
   reordered,     // the row with `seq` holds the content of a neighbour: rows moved or swapped
+                 // (seen only when both rows are among `rows`; a swap across two batches shows
+                 // as `altered` at the first)
   foreign_gate,  // the row with `seq` names another gate
 };
 std::string_view chain_problem_name(ChainProblem problem);

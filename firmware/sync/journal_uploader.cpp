@@ -246,6 +246,7 @@ Result<UploadOutcome> JournalUploader::run_once(Instant now) {
     if (pruned) status_.pruned += *pruned;
     if (pending) status_.pending = *pending;
     if (acked) status_.acked = *acked;
+    status_.refusal = refusal_;
     if (outcome) {
       status_.last_success = now;
       status_.last_error.clear();

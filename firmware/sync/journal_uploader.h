@@ -74,6 +74,9 @@ struct UploadStatus {
   std::uint64_t attempts = 0;           // rounds ended (run_once calls)
   std::uint64_t failures = 0;           // consecutive failed rounds (0 after a good one)
   std::uint64_t pruned = 0;             // rows pruned since start
+  // The last round's chain refusal (the collector's 409: problem and seq), if it ended in one.
+  // Retrying does not change it; only people can repair the journal.
+  std::optional<store::BatchReply> refusal;
 };
 
 // What one good round did.

@@ -1,7 +1,8 @@
 // gate-sim upload --journal J --gate G [--config F] [--set KEY=VALUE]... [--timeout 60s]: the
 // gate's journal uploader (firmware/sync) run once to the end on this thread: rounds until the
 // collector acknowledged every chained row, backing off between failed rounds as the gate's thread
-// does, or giving up at the timeout. For a journal left behind by a run (or a killed gate).
+// does, or giving up at the timeout; at once when the collector refuses the chain (a tampered
+// journal does not heal by retrying). For a journal left behind by a run (or a killed gate).
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -57,6 +58,11 @@ int cmd_upload(const Args& args) {
     }
     failures = round.ok() ? 0 : failures + 1;
     if (!round.ok()) last_error = round.error().message;
+    if (!round.ok() && (*uploader)->status().refusal) {
+      // A refused chain stays refused: say so now instead of at the timeout.
+      std::cerr << "gate-sim: upload stopped: " << last_error << "\n";
+      return 1;
+    }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     // Rows appended meanwhile (a gate still running on the file): go again at once.

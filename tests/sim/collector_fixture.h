@@ -74,6 +74,24 @@ struct GateJournal {
     INFO(sql << ": " << (done.ok() ? "" : done.error().message));
     REQUIRE(done.ok());
   }
+  // The three tamperings issue 7 names, each on rows of the file.
+  void delete_row(std::uint64_t seq) {
+    tamper("DELETE FROM journal WHERE seq = " + std::to_string(seq));
+  }
+  // An open decision at `seq` turned into a denial (its mac left as it was).
+  void edit_row(std::uint64_t seq) {
+    tamper("UPDATE journal SET body = replace(body, '\"open\"', '\"deny\"') WHERE seq = " +
+           std::to_string(seq));
+  }
+  // Rows `seq` and `seq + 1` exchange their bodies and macs.
+  void swap_rows(std::uint64_t seq) {
+    const std::string a = std::to_string(seq), b = std::to_string(seq + 1),
+                      sum = std::to_string(2 * seq + 1);
+    tamper("CREATE TEMP TABLE swapped AS SELECT seq, body, mac FROM journal WHERE seq IN (" + a +
+           ", " + b + "); UPDATE journal SET body = (SELECT body FROM swapped s WHERE s.seq = " +
+           sum + " - journal.seq), mac = (SELECT mac FROM swapped s WHERE s.seq = " + sum +
+           " - journal.seq) WHERE seq IN (" + a + ", " + b + ")");
+  }
 };
 
 inline GateSecrets secrets_for(std::initializer_list<const GateJournal*> gates) {

@@ -75,7 +75,7 @@ TEST_CASE("collector: tampering with the journal file is refused at the row, row
   gate::test::LogCapture log;
 
   SECTION("a deleted row is a gap at its seq") {
-    g.tamper("DELETE FROM journal WHERE seq = 6");
+    g.delete_row(6);
     check_refused(accept(c, g.batch(3)), ChainProblem::gap, 6, 5);
     auto s = only_gate(c);
     CHECK(s.last_seq == 5);
@@ -87,16 +87,12 @@ TEST_CASE("collector: tampering with the journal file is refused at the row, row
     CHECK(only_gate(c).rows == 5);
   }
   SECTION("an edited body is altered at its seq") {
-    g.tamper("UPDATE journal SET body = replace(body, '\"open\"', '\"deny\"') WHERE seq = 4");
+    g.edit_row(4);
     check_refused(accept(c, g.batch(3)), ChainProblem::altered, 4, 3);
     CHECK(only_gate(c).rows == 3);
   }
   SECTION("two rows' bodies and macs swapped are reordered at the first") {
-    g.tamper(
-        "CREATE TEMP TABLE swapped AS SELECT seq, body, mac FROM journal WHERE seq IN (6, 7);"
-        "UPDATE journal SET "
-        "body = (SELECT body FROM swapped s WHERE s.seq = 13 - journal.seq), "
-        "mac = (SELECT mac FROM swapped s WHERE s.seq = 13 - journal.seq) WHERE seq IN (6, 7)");
+    g.swap_rows(6);
     check_refused(accept(c, g.batch(3)), ChainProblem::reordered, 6, 5);
     CHECK(only_gate(c).rows == 5);
   }
@@ -173,7 +169,7 @@ TEST_CASE("collector: what it acknowledged and refused is there after a reopen")
   {
     Collector c = open_collector(dir, secrets_for({&g}));
     check_stored(accept(c, g.batch(0, 4)), 4, 0);  // held, not stored again
-    g.tamper("DELETE FROM journal WHERE seq = 5");
+    g.delete_row(5);
     check_refused(accept(c, g.batch(4)), ChainProblem::gap, 5, 4);
   }
   Collector c = open_collector(dir, secrets_for({&g}));

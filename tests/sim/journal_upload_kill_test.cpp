@@ -25,6 +25,7 @@
 #include "firmware/store/journal.h"
 #include "firmware/store/journal_chain.h"
 #include "firmware/store/sqlite.h"
+#include "tests/sim/collector_process.h"
 #include "tests/support/temp_dir.h"
 
 using gate::test::ChildProcess;
@@ -32,6 +33,8 @@ using gate::test::gate_backoffice;
 using gate::test::gate_sim;
 using gate::test::run_to_end;
 using gate::test::TempDir;
+using gate::test::collector::CollectorProcess;
+using gate::test::collector::upload;
 using json = nlohmann::json;
 
 namespace {
@@ -42,40 +45,6 @@ constexpr int kTapsPerRun = 300;  // taps in one run's scenario
 constexpr int kTapSeconds = 3;    // simulated time one tap's steps take
 const std::string kGate = "L1:S07:G03:entry";
 const std::string kGateId = "L1-S07-G03";
-
-// Starts `gate-backoffice collect` and waits for its "listening on" line; the port it serves.
-struct Collector {
-  std::unique_ptr<ChildProcess> process;
-  int port = 0;
-
-  void start(const TempDir& dir, int fixed_port) {
-    process = std::make_unique<ChildProcess>(gate_backoffice(
-        {"collect", "--db", dir.file("collector.db"), "--secrets", dir.file("secrets"), "--tls-dir",
-         dir.file("tls"), "--port", std::to_string(fixed_port)}));
-    REQUIRE(process->started());
-    std::string line;
-    REQUIRE(process->read_line(line));
-    const std::string prefix = "listening on https://127.0.0.1:";
-    REQUIRE(line.rfind(prefix, 0) == 0);
-    port = std::stoi(line.substr(prefix.size()));
-    REQUIRE(port > 0);
-  }
-  void kill() {
-    REQUIRE(WIFSIGNALED(process->kill_and_wait(SIGKILL)));
-    process.reset();
-  }
-  bool up() const { return process != nullptr; }
-};
-
-std::string hex_secret(const std::string& secret) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : secret) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
 
 // The active card credentials (tu:) of a populated record file.
 std::vector<std::string> card_keys(const std::string& records) {
@@ -148,23 +117,13 @@ TEST_CASE(
               .exit_code == 0);
   const std::vector<std::string> cards = card_keys(dir.file("records.jsonl"));
   REQUIRE(cards.size() > 1000);
-  {
-    std::ofstream secrets(dir.file("secrets"));
-    secrets << kGateId << " " << hex_secret(gate::app::simulator_journal_secret()) << "\n";
-  }
-
   const std::uint64_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
-  Collector collector;
-  collector.start(dir, 0);
-  const int port = collector.port;
-  const std::vector<std::string> upload_flags = {
-      "--set", "collector_url=https://127.0.0.1:" + std::to_string(port) + "/",
-      "--set", "collector_ca=" + dir.file("tls") + "/ca.pem",
-      "--set", "collector_server_name=localhost",
-      "--set", "upload_interval=1s",
-      "--set", "upload_backoff_max=1s"};
+  CollectorProcess collector(dir);
+  std::vector<std::string> upload_flags = collector.upload_settings(collector.ca_file());
+  upload_flags.insert(upload_flags.end(),
+                      {"--set", "upload_interval=1s", "--set", "upload_backoff_max=1s"});
 
   gate::Instant sim_time = *gate::store::parse_iso8601("2022-05-23T05:00:00+08:00");
   std::size_t next_card = 0;
@@ -181,7 +140,7 @@ TEST_CASE(
         collector.kill();
         ++collector_cuts;
       } else {
-        collector.start(dir, port);
+        collector.start();
       }
     }
     std::string scenario = "clock " + gate::core::format_utc_millis(sim_time) + "\n";
@@ -225,7 +184,7 @@ TEST_CASE(
     }
     if (!killed) CHECK(gate.wait_exit() == 0);
   }
-  if (!collector.up()) collector.start(dir, port);
+  if (!collector.up()) collector.start();
 
   // The gate's journal as the runs left it (the runs' uploaders prune by simulated time, a day
   // after it; `gate-sim upload` below prunes by the wall clock, which is years past 2022).
@@ -242,13 +201,12 @@ TEST_CASE(
   }
 
   // Drain what the runs left unacknowledged.
-  std::vector<std::string> upload = {
-      "upload", "--journal", dir.file("journal.db"), "--gate", kGate, "--timeout", "120s"};
-  upload.insert(upload.end(), upload_flags.begin(), upload_flags.end());
-  REQUIRE(run_to_end(gate_sim(upload)).exit_code == 0);
+  auto drained = upload(dir.file("journal.db"), upload_flags, "120s");
+  INFO(drained.out);
+  REQUIRE(drained.exit_code == 0);
   collector.kill();  // its rows are durable; read them as the file holds them
 
-  const std::map<std::uint64_t, HeldRow> held = collector_rows(dir.file("collector.db"));
+  const std::map<std::uint64_t, HeldRow> held = collector_rows(collector.db());
 
   // The gate's journal and the collector agree row for row, from seq 1 without a gap.
   REQUIRE(chain_start == 1);
@@ -296,8 +254,8 @@ TEST_CASE(
         body.value("outcome", "") == "open" || body.value("event", "") == "staff_confirm";
     if (open && body.contains("credential")) ++passages;
   }
-  auto traced = run_to_end(gate_backoffice({"trace", "--db", dir.file("collector.db"), "--station",
-                                            "L1-S07", "--from", "2022-05-23T00:00:00+08:00"}));
+  auto traced = run_to_end(gate_backoffice({"trace", "--db", collector.db(), "--station", "L1-S07",
+                                            "--from", "2022-05-23T00:00:00+08:00"}));
   REQUIRE(traced.exit_code == 0);
   CHECK(std::count(traced.out.begin(), traced.out.end(), '\n') == passages);
   CHECK(passages > 1000);
