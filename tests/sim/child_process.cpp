@@ -14,8 +14,10 @@ namespace gate::test {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool keep_stderr) {
   int in[2], out[2];
-  if (pipe(in) != 0) return;
-  if (pipe(out) != 0) {
+  // Close-on-exec: a child started later must not inherit this one's pipe ends, or closing this
+  // child's stdin would not reach it while the other lives (dup2 clears the flag in the child).
+  if (pipe2(in, O_CLOEXEC) != 0) return;
+  if (pipe2(out, O_CLOEXEC) != 0) {
     ::close(in[0]);
     ::close(in[1]);
     return;

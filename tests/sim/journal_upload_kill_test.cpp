@@ -33,7 +33,11 @@ using gate::test::gate_backoffice;
 using gate::test::gate_sim;
 using gate::test::run_to_end;
 using gate::test::TempDir;
+using gate::test::collector::canonical_key;
 using gate::test::collector::CollectorProcess;
+using gate::test::collector::held_rows;
+using gate::test::collector::HeldRow;
+using gate::test::collector::printed_key;
 using gate::test::collector::upload;
 using json = nlohmann::json;
 
@@ -57,50 +61,6 @@ std::vector<std::string> card_keys(const std::string& records) {
     }
   }
   return keys;
-}
-
-// A printed decision or event line as the gate printed it: masked credential, ISO milliseconds.
-// The same key built from a canonical body (full credential, ts in microseconds).
-std::string printed_key(const json& line) {
-  return line.value("ts", "") + "|" + line.value("credential", "") + "|" +
-         line.value("outcome", line.value("event", ""));
-}
-std::string canonical_key(const json& body) {
-  const gate::Instant ts{std::chrono::microseconds(body["ts_us"].get<std::int64_t>())};
-  const std::string credential =
-      body.contains("credential")
-          ? gate::core::mask_credential(body["credential"].get<std::string>())
-          : "";
-  return gate::core::format_utc_millis(ts) + "|" + credential + "|" +
-         body.value("outcome", body.value("event", ""));
-}
-
-struct HeldRow {
-  std::uint64_t seq;
-  std::string body;
-  gate::store::Mac mac;
-};
-
-// Every row the collector holds for the gate, by seq (a repeated seq fails the test).
-std::map<std::uint64_t, HeldRow> collector_rows(const std::string& db_path) {
-  auto db = gate::store::open_db(db_path, SQLITE_OPEN_READONLY);
-  REQUIRE(db.ok());
-  auto stmt = gate::store::prepare(
-      db->get(), "SELECT seq, body, mac FROM records WHERE gate = ?1 ORDER BY seq");
-  REQUIRE(stmt.ok());
-  sqlite3_bind_text(stmt->get(), 1, kGateId.c_str(), -1, SQLITE_TRANSIENT);
-  std::map<std::uint64_t, HeldRow> rows;
-  while (sqlite3_step(stmt->get()) == SQLITE_ROW) {
-    HeldRow row;
-    row.seq = static_cast<std::uint64_t>(sqlite3_column_int64(stmt->get(), 0));
-    row.body = gate::store::column_text(stmt->get(), 1);
-    const void* blob = sqlite3_column_blob(stmt->get(), 2);
-    REQUIRE(sqlite3_column_bytes(stmt->get(), 2) == static_cast<int>(row.mac.size()));
-    std::memcpy(row.mac.data(), blob, row.mac.size());
-    INFO("seq " << row.seq);
-    REQUIRE(rows.emplace(row.seq, row).second);
-  }
-  return rows;
 }
 
 }  // namespace
@@ -206,7 +166,7 @@ TEST_CASE(
   REQUIRE(drained.exit_code == 0);
   collector.kill();  // its rows are durable; read them as the file holds them
 
-  const std::map<std::uint64_t, HeldRow> held = collector_rows(collector.db());
+  const std::map<std::uint64_t, HeldRow> held = held_rows(collector.db());
 
   // The gate's journal and the collector agree row for row, from seq 1 without a gap.
   REQUIRE(chain_start == 1);
