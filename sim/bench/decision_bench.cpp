@@ -55,9 +55,9 @@ int main(int argc, char** argv) {
   std::size_t credentials = 1'000'000;
   std::size_t samples = 200'000;
   std::string dir = (std::filesystem::temp_directory_path() / "decision-bench").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
     std::string flag = argv[i];
-    std::string value = argv[i + 1];
+    std::string value = i + 1 < argc ? argv[i + 1] : "";
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     bool number = ec == std::errc() && end == value.data() + value.size() && n > 0;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
       credentials = n;
     } else if (flag == "--samples" && number) {
       samples = n;
-    } else if (flag == "--dir") {
+    } else if (flag == "--dir" && !value.empty()) {
       dir = value;
     } else {
       return fail("usage: decision-bench [--credentials N] [--samples N] [--dir DIR]");

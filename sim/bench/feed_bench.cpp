@@ -173,9 +173,9 @@ int main(int argc, char** argv) {
   std::uint64_t n = 10'000'000;
   std::uint64_t m = 10'000;
   std::string dir = (std::filesystem::temp_directory_path() / "feed-bench").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
     std::string flag = argv[i];
-    std::string value = argv[i + 1];
+    std::string value = i + 1 < argc ? argv[i + 1] : "";
     std::uint64_t v = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     bool number = ec == std::errc() && end == value.data() + value.size() && v > 0;
@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
       n = v;
     } else if (flag == "--delta-changes" && number) {
       m = v;
-    } else if (flag == "--dir") {
+    } else if (flag == "--dir" && !value.empty()) {
       dir = value;
     } else {
       return fail("usage: feed-bench [--credentials N] [--delta-changes M] [--dir DIR]");

@@ -83,9 +83,9 @@ int main(int argc, char** argv) {
   std::size_t appends = 2'000;
   std::size_t decisions = 2'000;
   std::string dir = (std::filesystem::temp_directory_path() / "journal-bench").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
     std::string flag = argv[i];
-    std::string value = argv[i + 1];
+    std::string value = i + 1 < argc ? argv[i + 1] : "";
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     bool number = ec == std::errc() && end == value.data() + value.size() && n > 0;
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       appends = n;
     } else if (flag == "--decisions" && number) {
       decisions = n;
-    } else if (flag == "--dir") {
+    } else if (flag == "--dir" && !value.empty()) {
       dir = value;
     } else {
       return fail(

@@ -58,8 +58,8 @@ Status write_cache(const std::string& path) {
 
 int main(int argc, char** argv) {
   int taps = 500;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i], value = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
+    std::string flag = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), taps);
     if (flag != "--taps" || ec != std::errc() || end != value.data() + value.size() || taps < 1) {
       return fail("usage: pn532-tap-bench [--taps N]");
@@ -109,7 +109,9 @@ int main(int argc, char** argv) {
     core::Decision decision = validator.decide(presented, kFirstTrain);
     auto t3 = Clock::now();
     opened += decision.outcome == core::Outcome::open;
-    auto ns = [](auto d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); };
+    auto ns = [](auto d) {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    };
     std::int64_t libnfc_ns = ns(r.time_in_libnfc() - libnfc_before);
     total.push_back(ns(t3 - t0));
     in_libnfc.push_back(libnfc_ns);
@@ -122,15 +124,18 @@ int main(int argc, char** argv) {
       return fail(gone.error().message);
     }
   }
-  std::printf("%d T-Union taps through libnfc (pn532_uart) and the PN532 emulator on a pty, "
-              "%d opened\n", taps, opened);
+  std::printf(
+      "%d T-Union taps through libnfc (pn532_uart) and the PN532 emulator on a pty, "
+      "%d opened\n",
+      taps, opened);
   report("card placed -> decision", total);
   report("  of which inside libnfc (UART + chip)", in_libnfc);
   report("  of which our own code", own);
   report("detection (field cycle + list targets)", detect);
   report("card profile (select, APDUs over libnfc)", read);
   report("validator + decision table", decide);
-  std::printf("The emulated chip answers at once; a real PN532 at 115200 baud adds the UART's "
-              "~87 us per byte and the card's own radio time to the libnfc share.\n");
+  std::printf(
+      "The emulated chip answers at once; a real PN532 at 115200 baud adds the UART's "
+      "~87 us per byte and the card's own radio time to the libnfc share.\n");
   return 0;
 }

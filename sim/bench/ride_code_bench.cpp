@@ -136,9 +136,9 @@ int main(int argc, char** argv) {
   std::size_t samples = 1000;
   std::size_t installs = 200;
   std::string openssl = kOpenssl;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
     const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
+    const std::string value = i + 1 < argc ? argv[i + 1] : "";
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
     const bool number = ec == std::errc() && end == value.data() + value.size() && n > 0;
@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
       samples = n;
     } else if (flag == "--installs" && number) {
       installs = n;
-    } else if (flag == "--openssl") {
+    } else if (flag == "--openssl" && !value.empty()) {
       openssl = value;
     } else {
       return fail("usage: ride-code-bench [--samples N] [--installs N] [--openssl PATH]");
