@@ -4,7 +4,6 @@
 // keys: the binding alone, and the three lookups a decision needs (binding, deny list, the
 // identity's health). Prints median and p99 of each. A program that prints numbers, never a
 // pass/fail test.
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +12,7 @@
 
 #include "firmware/gate/validator.h"
 #include "firmware/store/record_loader.h"
+#include "sim/bench/bench_flags.h"
 #include "sim/bench/population_cache.h"
 #include "sim/gate_sim/summary.h"
 #include "sim/populate/populate.h"
@@ -55,21 +55,10 @@ int main(int argc, char** argv) {
   std::size_t credentials = 1'000'000;
   std::size_t samples = 200'000;
   std::string dir = (std::filesystem::temp_directory_path() / "decision-bench").string();
-  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
-    std::string flag = argv[i];
-    std::string value = i + 1 < argc ? argv[i + 1] : "";
-    std::size_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    bool number = ec == std::errc() && end == value.data() + value.size() && n > 0;
-    if (flag == "--credentials" && number) {
-      credentials = n;
-    } else if (flag == "--samples" && number) {
-      samples = n;
-    } else if (flag == "--dir" && !value.empty()) {
-      dir = value;
-    } else {
-      return fail("usage: decision-bench [--credentials N] [--samples N] [--dir DIR]");
-    }
+  if (!sim::parse_bench_flags(argc, argv,
+                              {sim::count_flag("credentials", credentials),
+                               sim::count_flag("samples", samples), sim::text_flag("dir", dir)})) {
+    return fail("usage: decision-bench [--credentials N] [--samples N] [--dir DIR]");
   }
 
   auto population = sim::population_cache(dir, credentials);

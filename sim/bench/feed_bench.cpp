@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -23,6 +22,7 @@
 #include "firmware/gate/validator.h"
 #include "firmware/store/iso_time.h"
 #include "sim/backoffice/feed_publisher.h"
+#include "sim/bench/bench_flags.h"
 #include "sim/gate_sim/summary.h"
 
 namespace {
@@ -173,21 +173,10 @@ int main(int argc, char** argv) {
   std::uint64_t n = 10'000'000;
   std::uint64_t m = 10'000;
   std::string dir = (std::filesystem::temp_directory_path() / "feed-bench").string();
-  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
-    std::string flag = argv[i];
-    std::string value = i + 1 < argc ? argv[i + 1] : "";
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
-    bool number = ec == std::errc() && end == value.data() + value.size() && v > 0;
-    if (flag == "--credentials" && number) {
-      n = v;
-    } else if (flag == "--delta-changes" && number) {
-      m = v;
-    } else if (flag == "--dir" && !value.empty()) {
-      dir = value;
-    } else {
-      return fail("usage: feed-bench [--credentials N] [--delta-changes M] [--dir DIR]");
-    }
+  if (!sim::parse_bench_flags(argc, argv,
+                              {sim::count_flag("credentials", n),
+                               sim::count_flag("delta-changes", m), sim::text_flag("dir", dir)})) {
+    return fail("usage: feed-bench [--credentials N] [--delta-changes M] [--dir DIR]");
   }
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir + "/feed");

@@ -5,7 +5,6 @@
 // an append adds to one decision: the same decisions against a cache of N credentials, each timed
 // alone (Validator::decide) and with its record appended, median and p99. A program that prints
 // numbers, never a pass/fail test: the fsync's cost is the disk's, not the code's.
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "firmware/app/config.h"
 #include "firmware/gate/validator.h"
 #include "firmware/store/journal.h"
+#include "sim/bench/bench_flags.h"
 #include "sim/bench/population_cache.h"
 #include "sim/gate_sim/summary.h"
 
@@ -83,24 +83,11 @@ int main(int argc, char** argv) {
   std::size_t appends = 2'000;
   std::size_t decisions = 2'000;
   std::string dir = (std::filesystem::temp_directory_path() / "journal-bench").string();
-  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
-    std::string flag = argv[i];
-    std::string value = i + 1 < argc ? argv[i + 1] : "";
-    std::size_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    bool number = ec == std::errc() && end == value.data() + value.size() && n > 0;
-    if (flag == "--credentials" && number) {
-      credentials = n;
-    } else if (flag == "--appends" && number) {
-      appends = n;
-    } else if (flag == "--decisions" && number) {
-      decisions = n;
-    } else if (flag == "--dir" && !value.empty()) {
-      dir = value;
-    } else {
-      return fail(
-          "usage: journal-bench [--credentials N] [--appends N] [--decisions N] [--dir DIR]");
-    }
+  if (!sim::parse_bench_flags(
+          argc, argv,
+          {sim::count_flag("credentials", credentials), sim::count_flag("appends", appends),
+           sim::count_flag("decisions", decisions), sim::text_flag("dir", dir)})) {
+    return fail("usage: journal-bench [--credentials N] [--appends N] [--decisions N] [--dir DIR]");
   }
   std::filesystem::create_directories(dir);
   const std::string journal_path = dir + "/journal.db";

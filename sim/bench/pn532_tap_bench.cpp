@@ -4,7 +4,6 @@
 // its own thread) and our own code (driver bookkeeping, card profile, validator, decision table).
 // A program that prints numbers, never a pass/fail test.
 //   pn532-tap-bench [--taps N]
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -16,6 +15,7 @@
 #include "firmware/gate/validator.h"
 #include "firmware/store/cache.h"
 #include "firmware/store/passback_memory.h"
+#include "sim/bench/bench_flags.h"
 #include "sim/cards/card_factory.h"
 #include "sim/devices/sim_clock.h"
 #include "sim/gate_sim/scratch_dir.h"
@@ -58,12 +58,8 @@ Status write_cache(const std::string& path) {
 
 int main(int argc, char** argv) {
   int taps = 500;
-  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
-    std::string flag = argv[i], value = i + 1 < argc ? argv[i + 1] : "";
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), taps);
-    if (flag != "--taps" || ec != std::errc() || end != value.data() + value.size() || taps < 1) {
-      return fail("usage: pn532-tap-bench [--taps N]");
-    }
+  if (!sim::parse_bench_flags(argc, argv, {sim::count_flag("taps", taps)})) {
+    return fail("usage: pn532-tap-bench [--taps N]");
   }
   sim::ScratchDir dir;
   if (dir.path().empty()) return fail("no scratch directory");

@@ -9,7 +9,6 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/version.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -19,6 +18,7 @@
 
 #include "firmware/core/in_memory_replay_guard.h"
 #include "firmware/core/trc1_verifier.h"
+#include "sim/bench/bench_flags.h"
 #include "sim/gate_sim/summary.h"
 #include "sim/ride_code/trc1_issuer.h"
 
@@ -136,24 +136,12 @@ int main(int argc, char** argv) {
   std::size_t samples = 1000;
   std::size_t installs = 200;
   std::string openssl = kOpenssl;
-  for (int i = 1; i < argc; i += 2) {  // a flag without its value: usage, below
-    const std::string flag = argv[i];
-    const std::string value = i + 1 < argc ? argv[i + 1] : "";
-    std::size_t n = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-    const bool number = ec == std::errc() && end == value.data() + value.size() && n > 0;
-    if (flag == "--samples" && number) {
-      samples = n;
-    } else if (flag == "--installs" && number) {
-      installs = n;
-    } else if (flag == "--openssl" && !value.empty()) {
-      openssl = value;
-    } else {
-      return fail("usage: ride-code-bench [--samples N] [--installs N] [--openssl PATH]");
-    }
-  }
-  if (argc % 2 == 0)
+  if (!sim::parse_bench_flags(
+          argc, argv,
+          {sim::count_flag("samples", samples), sim::count_flag("installs", installs),
+           sim::text_flag("openssl", openssl)})) {
     return fail("usage: ride-code-bench [--samples N] [--installs N] [--openssl PATH]");
+  }
 
   const std::string_view seed = "ride-code-bench";
   auto rng = sim::CtrDrbg::from_seed(
