@@ -21,16 +21,10 @@ namespace {
 // 05:00 on 23 May 2022 in Beijing: the policy of kState is in force, its health record fresh.
 const gate::Instant kFirstTrain = gate::Instant(seconds(1653253200));
 
-}  // namespace
-
-TEST_CASE("GateRuntime: a missing cache made by the first sync puts the gate in service",
-          "[feed-syncer]") {
-  Site site;
-  site.feed.now = kFirstTrain;
-  site.feed.publish(3, kState, "", true);
+// A gate whose feed is the site's nginx, pinning the site's feed key, no cache yet.
+gate::app::Config feed_config(Site& site, const std::string& interval = "5min") {
   const std::string key_pem = site.dir.file("feed-key.pem");
   std::ofstream(key_pem) << site.feed.key.public_key_pem().value();
-
   gate::app::Config config;
   config.gate = *gate::core::parse_gate_spec("L1:S07:G03:entry");
   config.cache_path = site.cache;
@@ -38,10 +32,22 @@ TEST_CASE("GateRuntime: a missing cache made by the first sync puts the gate in 
   REQUIRE(gate::app::set_config_value(
               config, "feed_url", "https://127.0.0.1:" + std::to_string(site.nginx.port()) + "/")
               .ok());
+  REQUIRE(gate::app::set_config_value(config, "feed_interval", interval).ok());
   config.feed.ca_file = site.pki.ca_cert;
   config.feed.server_name = "localhost";
   config.feed.key_file = key_pem;
   REQUIRE(gate::app::validate_config(config).ok());
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("GateRuntime: a missing cache made by the first sync puts the gate in service",
+          "[feed-syncer]") {
+  Site site;
+  site.feed.now = kFirstTrain;
+  site.feed.publish(3, kState, "", true);
+  const gate::app::Config config = feed_config(site);
 
   AllLogs logs;
   std::vector<gate::core::DecisionRecord> decisions;
@@ -91,20 +97,7 @@ TEST_CASE("GateRuntime: each sync's outcome is journaled by the loop thread, goo
   Site site;
   site.feed.now = kFirstTrain;
   site.feed.publish(3, kState, "", true);
-  const std::string key_pem = site.dir.file("feed-key.pem");
-  std::ofstream(key_pem) << site.feed.key.public_key_pem().value();
-
-  gate::app::Config config;
-  config.gate = *gate::core::parse_gate_spec("L1:S07:G03:entry");
-  config.cache_path = site.cache;
-  config.journal_path = site.dir.file("journal.db");
-  REQUIRE(gate::app::set_config_value(
-              config, "feed_url", "https://127.0.0.1:" + std::to_string(site.nginx.port()) + "/")
-              .ok());
-  REQUIRE(gate::app::set_config_value(config, "feed_interval", "1s").ok());
-  config.feed.ca_file = site.pki.ca_cert;
-  config.feed.server_name = "localhost";
-  config.feed.key_file = key_pem;
+  const gate::app::Config config = feed_config(site, "1s");
 
   AllLogs logs;
   std::mutex mutex;  // the observer must only ever run on the loop thread; checked below
