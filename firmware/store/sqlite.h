@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "hal/result.h"
 
@@ -39,6 +40,15 @@ Error sqlite_error(sqlite3* db, std::string_view what);
 Result<int> user_version(sqlite3* db);
 
 // Binds text without copying; the caller keeps `text` alive until the statement is reset.
+// `after` and `limit` as SQL integers for `seq > ?` and `LIMIT ?`: an `after` beyond INT64_MAX
+// is INT64_MAX, a limit beyond it -1 (no limit in SQLite).
+inline std::pair<sqlite3_int64, sqlite3_int64> sql_range(std::uint64_t after, std::size_t limit) {
+  return {after > static_cast<std::uint64_t>(INT64_MAX) ? sqlite3_int64{INT64_MAX}
+                                                        : static_cast<sqlite3_int64>(after),
+          limit > static_cast<std::size_t>(INT64_MAX) ? sqlite3_int64{-1}
+                                                      : static_cast<sqlite3_int64>(limit)};
+}
+
 inline int bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
   return sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
 }
