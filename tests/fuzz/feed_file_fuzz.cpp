@@ -17,11 +17,11 @@ void records(std::span<const std::uint8_t> payload) {
   auto decoded = gate::feed::decode_records(payload);
   if (!decoded) return;
   auto encoded = gate::feed::encode_records(*decoded);
-  fuzz_require(encoded.has_value(), "decoded records encode");
+  fuzz_require(encoded.ok(), "decoded records encode");
   auto again = gate::feed::decode_records(*encoded);
-  fuzz_require(again.has_value() && again->size() == decoded->size(), "encoded records decode");
+  fuzz_require(again.ok() && again->size() == decoded->size(), "encoded records decode");
   auto encoded_again = gate::feed::encode_records(*again);
-  fuzz_require(encoded_again.has_value() && *encoded_again == *encoded, "records encoding stable");
+  fuzz_require(encoded_again.ok() && *encoded_again == *encoded, "records encoding stable");
 }
 
 void manifest(std::span<const std::uint8_t> payload) {
@@ -29,7 +29,7 @@ void manifest(std::span<const std::uint8_t> payload) {
   if (!decoded) return;
   const std::vector<std::uint8_t> encoded = gate::feed::encode_manifest(*decoded);
   auto again = gate::feed::decode_manifest(encoded);
-  fuzz_require(again.has_value(), "encoded manifest decodes");
+  fuzz_require(again.ok(), "encoded manifest decodes");
   fuzz_require(gate::feed::encode_manifest(*again) == encoded, "manifest encoding stable");
 }
 
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto header = gate::feed::parse_header(bytes.first(std::min(size, gate::feed::kMaxHeaderSize)),
                                          size);
   auto file = gate::feed::parse_container(bytes);
-  fuzz_require(header.has_value() == file.has_value(), "header and container agree");
+  fuzz_require(header.ok() == file.ok(), "header and container agree");
   if (file) {
     fuzz_require(header->kind == file->kind && header->sequence == file->sequence &&
                      header->payload_size == file->payload.size(),
