@@ -4,7 +4,12 @@
 // the chain verifies and the path that stores rows and reads their JSON bodies is reached (the
 // fuzzer cannot forge a mac). The collector lives in an in-memory database, fresh per input.
 // Promises checked: only the statuses of the contract, a reply that parses on 200 and 409, and a
-// repeated request (a retry after a lost reply) answered exactly as the first.
+// repeated request (a retry after a lost reply) answered with the same status and the same
+// acknowledgement. The problem a 409 names may differ on the retry: the first request's good rows
+// are held by then, and a row at or below them is judged against the held one (`altered`), not
+// against the chain (corpus/collector_request/retry-of-duplicate-seq: two rows with seq 1 are
+// `reordered` at 2 the first time, `altered` at 1 the second; the gate's acknowledgement is 1
+// both times).
 #include <set>
 #include <string>
 
@@ -67,7 +72,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz_require(gate::store::parse_reply(first.body).ok(), "the reply parses");
   }
   const gate::sim::HttpReply again = gate::backoffice::handle_collector_request(*collector, request);
-  fuzz_require(again.status == first.status && again.body == first.body,
-               "a repeated request is answered as the first");
+  fuzz_require(again.status == first.status, "a repeated request gets the same status");
+  if (first.status == 200) {
+    fuzz_require(again.body == first.body, "a repeated stored batch gets the same reply");
+  } else if (first.status == 409) {
+    fuzz_require(gate::store::parse_reply(again.body)->acked ==
+                     gate::store::parse_reply(first.body)->acked,
+                 "a repeated refused batch gets the same acknowledgement");
+  }
   return 0;
 }
