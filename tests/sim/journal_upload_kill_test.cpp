@@ -1,6 +1,7 @@
 // Issue 7's end-to-end proof: 10,000 taps through `gate-sim run`, the gate process SIGKILLed at 50
 // random moments (mid-decision, mid-upload, at start-up) and the collector (`gate-backoffice
-// collect`) SIGKILLed and restarted on the same port at random. Afterwards, once `gate-sim upload`
+// collect`) SIGKILLed or restarted on the same port before every third run, so its outages fall at
+// random points of the gate's uploads. Afterwards, once `gate-sim upload`
 // has drained the journal, the collector holds exactly the gate's journal: every seq from 1 to the
 // last with no gap, byte for byte, each row once; every decision the gate printed (printed only
 // once durable) is there exactly once, the opened ones included; and the chain verifies.
