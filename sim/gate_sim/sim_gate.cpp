@@ -129,6 +129,10 @@ Status SimGate::play(const ScenarioEvent& event) {
     case K::emergency_off:
       mechanism_.set_emergency(event.kind == K::emergency_on);
       return step();
+    case K::fault:
+      return make_error(Errc::unsupported, "fault " + event.text + " is not simulated yet");
+    case K::stall:
+      return make_error(Errc::unsupported, "stall is not simulated yet");
   }
   return ok_status();
 }

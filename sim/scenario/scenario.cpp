@@ -140,6 +140,22 @@ Result<std::optional<ScenarioEvent>> parse_scenario_line(std::string_view line,
     } else {
       return line_error(line_no, "emergency: expected `on` or `off`");
     }
+  } else if (verb == "fault") {
+    GATE_TRY(exactly(3));
+    bool known = false;
+    for (std::string_view name : kFaultNames) known = known || name == w[1];
+    if (!known)
+      return line_error(line_no, "fault: unknown fault `" + std::string(w[1].substr(0, 40)) + "`");
+    if (w[2] != "on" && w[2] != "off") return line_error(line_no, "fault: expected `on` or `off`");
+    ev.kind = K::fault;
+    ev.text = std::string(w[1]);
+    ev.on = w[2] == "on";
+  } else if (verb == "stall") {
+    GATE_TRY(exactly(2));
+    auto d = app::parse_duration(w[1]);
+    if (!d.ok()) return line_error(line_no, "stall: " + d.error().message);
+    ev.kind = K::stall;
+    ev.duration = *d;
   } else {
     return line_error(line_no, "unknown event `" + std::string(verb.substr(0, 40)) + "`");
   }

@@ -61,6 +61,23 @@ TEST_CASE("every event of the scenario language parses") {
   CHECK(e[11].line == 14);
 }
 
+TEST_CASE("faults are injected and cleared by name; a stall lasts a duration") {
+  auto events = parse(
+      "fault sensor-stuck on\n"
+      "fault feed-garbage off\n"
+      "stall 12s\n");
+  REQUIRE(events.ok());
+  const auto& e = *events;
+  REQUIRE(e.size() == 3);
+  CHECK(e[0].kind == K::fault);
+  CHECK(e[0].text == "sensor-stuck");
+  CHECK(e[0].on);
+  CHECK(e[1].text == "feed-garbage");
+  CHECK_FALSE(e[1].on);
+  CHECK(e[2].kind == K::stall);
+  CHECK(e[2].duration == 12s);
+}
+
 TEST_CASE("bad lines are rejected up front with their line number") {
   struct Case {
     const char* text;
@@ -81,6 +98,10 @@ TEST_CASE("bad lines are rejected up front with their line number") {
       {"staff wave\n", "line 1: staff: expected `confirm` or `open`"},
       {"emergency maybe\n", "line 1: emergency: expected `on` or `off`"},
       {"pass 2\n", "line 1: pass: wrong number of words"},
+      {"fault sensor-stuck\n", "line 1: fault: wrong number of words"},
+      {"fault gremlins on\n", "line 1: fault: unknown fault `gremlins`"},
+      {"fault disk-full maybe\n", "line 1: fault: expected `on` or `off`"},
+      {"stall forever\n", "line 1: stall: "},
   };
   for (const Case& c : cases) {
     INFO(c.text);
