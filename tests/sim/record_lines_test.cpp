@@ -11,7 +11,7 @@ namespace gate::sim {
 namespace {
 
 std::vector<std::string> demo_lines_of_type(std::string_view type) {
-  std::ifstream in(std::string(GATE_SOURCE_DIR) + "/sim/demo/records.jsonl");
+  std::ifstream in(GATE_SOURCE_DIR "/sim/demo/records.jsonl");
   REQUIRE(in);
   const std::string marker = "{\"type\":\"" + std::string(type) + "\"";
   std::vector<std::string> lines;
