@@ -2,8 +2,10 @@
 // journal uploader in a TLS handshake nobody answers) past its bound stops the kicks, so the
 // SimWatchdog expires, with one log line; once the thread goes again the kicks resume, with one
 // line. The threads' heartbeats run on their own SimClock, so the test moves their time instead of
-// waiting for it; the uploader really is stuck meanwhile (in a real TLS handshake).
+// waiting for it; the uploader really is stuck meanwhile (in a real TLS handshake). And a journal
+// that cannot take records, a defined out-of-service state, keeps the kicks going.
 #include <poll.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "sim/devices/sim_gate_mechanism.h"
 #include "sim/devices/sim_indicator.h"
 #include "sim/devices/sim_watchdog.h"
+#include "sim/gate_sim/sim_gate.h"
 #include "sim/https_server/loopback_pki.h"
 #include "tests/support/log_capture.h"
 #include "tests/support/loopback.h"
@@ -149,4 +152,36 @@ TEST_CASE("a stalled worker thread withholds the watchdog kicks until it goes ag
   CHECK(count_containing(logs.messages(LogLevel::info, "app"),
                          "journal uploader going again: watchdog kicks resume") == 1);
   CHECK(count_containing(logs.messages(LogLevel::error, "app"), "stalled") == 1);
+}
+
+TEST_CASE("a journal that cannot take records is no reason for a watchdog reset",
+          "[gate_runtime][watchdog]") {
+  test::TempDir dir;
+  app::Config config;
+  config.gate = *core::parse_gate_spec("L1:S07:G03:entry");
+  config.cache_path = dir.file("cache.db");
+  config.journal_path = dir.file("journal.db");
+  test::LogCapture logs;
+  auto made = sim::SimGate::create(config, kFirstTrain, {});
+  REQUIRE(made.ok());
+  sim::SimGate& g = **made;
+  // SQLite's limit on the file stands in for a full disk: the next append fails.
+  REQUIRE(sqlite3_exec(g.runtime().journal().db(), "PRAGMA max_page_count = 1", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  Status failed = ok_status();
+  for (int i = 0; i < 500 && failed.ok(); ++i) {
+    g.mechanism().add_passages(1);  // a tailgating event: one append
+    failed = g.step();
+    if (failed.ok()) REQUIRE(g.advance(2100ms).ok());
+  }
+  REQUIRE_FALSE(failed.ok());
+  const std::size_t kicks = g.watchdog().kicks();
+  for (int i = 0; i < 3000; ++i) {  // 30 s, three watchdog timeouts
+    g.clock().advance(10ms);
+    (void)g.step();
+  }
+  CHECK(g.loop().controller().out_of_service());
+  CHECK(g.watchdog().kicks() >= kicks + 3000);
+  CHECK_FALSE(g.watchdog().expired());
+  CHECK(g.watchdog_resets() == 0);
 }
