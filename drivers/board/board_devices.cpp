@@ -7,6 +7,7 @@
 
 #include "drivers/serial_code_scanner.h"
 #include "drivers/systemd_notifier.h"
+#include "hal/log.h"
 
 namespace gate::board {
 namespace {
@@ -105,6 +106,14 @@ Result<std::unique_ptr<drivers::WatchdogSet>> open_watchdogs(const app::Config& 
   if (!config.watchdog_device.empty()) {
     GATE_TRY_ASSIGN(drivers::LinuxWatchdog wd,
                     drivers::LinuxWatchdog::open(config.watchdog_device, config.watchdog_timeout));
+    // What the driver granted may differ from what was asked (drivers have a range and a
+    // granularity): the log says which timeout the board actually runs under.
+    const std::string granted =
+        wd.granted_timeout() ? std::to_string(wd.granted_timeout()->count()) + "s" : "unknown";
+    log(LogLevel::info, "board",
+        "watchdog " + wd.path() + ": timeout " + granted + " (asked " +
+            std::to_string(wd.requested_timeout().count()) + "s)" +
+            (wd.timeout_note().empty() ? "" : "; " + wd.timeout_note()));
     auto owned = std::make_unique<drivers::LinuxWatchdog>(std::move(wd));
     *device = owned.get();
     set->add("device", std::move(owned));
