@@ -89,8 +89,12 @@ DeviceSetting watchdog_setting() {
 }
 
 std::vector<DeviceSetting> settings(const app::Config& config) {
-  return {reader_setting(config.reader), scanner_setting(config.scanner), kMechanism, kIndicator,
-          watchdog_setting(), watchdog_device_setting(config)};
+  return {reader_setting(config.reader),
+          scanner_setting(config.scanner),
+          kMechanism,
+          kIndicator,
+          watchdog_setting(),
+          watchdog_device_setting(config)};
 }
 
 }  // namespace

@@ -40,12 +40,9 @@ Duration stall_bound(Duration watchdog_timeout, Duration longest_step) {
   return std::max(3 * watchdog_timeout, longest_step + kStallMargin);
 }
 
-Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
-                                                        control::Devices devices,
-                                                        control::LoopConfig loop_config,
-                                                        Instant now,
-                                                        control::EntryObserver observer,
-                                                        const hal::Clock* thread_clock) {
+Result<std::unique_ptr<GateRuntime>> GateRuntime::start(
+    const Config& config, control::Devices devices, control::LoopConfig loop_config, Instant now,
+    control::EntryObserver observer, const hal::Clock* thread_clock) {
   // A board never falls back to a default secret: it would chain under a key everyone knows.
   if (config.journal_secret.empty()) {
     return make_error(Errc::invalid_argument, missing_journal_secret());
@@ -118,8 +115,7 @@ void GateRuntime::start_uploader(const Config& config, const hal::Clock& clock) 
   }
   uploader_ = std::move(*uploader);
   // One step: a batch's POST, within the collector's request timeout.
-  uploader_->set_heartbeat(
-      watch_thread("journal uploader", kUploadRequestTimeout));
+  uploader_->set_heartbeat(watch_thread("journal uploader", kUploadRequestTimeout));
   log(LogLevel::info, "app",
       "journal upload to " + config.collector.url + ", " +
           std::to_string(uploader_->status().pending) + " row(s) pending");
@@ -198,11 +194,9 @@ void GateRuntime::make_budget(const control::JournalBudgetConfig& config) {
 }
 
 sync::Heartbeat* GateRuntime::watch_thread(std::string name, Duration longest_step) {
+  const Duration bound = stall_bound(watchdog_timeout_, longest_step);
   watched_.push_back(WatchedThread{
-      std::move(name),
-      std::make_unique<sync::Heartbeat>(*thread_clock_,
-                                        stall_bound(watchdog_timeout_, longest_step)),
-      false});
+      std::move(name), std::make_unique<sync::Heartbeat>(*thread_clock_, bound), false});
   return watched_.back().heartbeat.get();
 }
 

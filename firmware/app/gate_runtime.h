@@ -105,7 +105,8 @@ class GateRuntime {
   bool appended_ = false;  // the journal took a record since the budget last looked
   const hal::Clock* thread_clock_ = nullptr;
   Duration watchdog_timeout_{};
-  std::vector<WatchedThread> watched_;  // outlives the threads beating them (declared before)
+  // Declared before the threads: their heartbeats outlive them.
+  std::vector<WatchedThread> watched_;
   std::unique_ptr<sync::FeedSyncer> syncer_;  // destroyed (stopped) before the loop and journal
   std::unique_ptr<sync::JournalUploader> uploader_;  // last: destroyed (stopped) first
 };

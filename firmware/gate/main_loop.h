@@ -103,7 +103,7 @@ class MainLoop {
   bool journal_failed_ = false;
   JournalSpace journal_space_ = JournalSpace::ok;
   std::optional<MonoInstant> reader_down_since_;
-  bool scanner_down_ = false;  // its last read_line failed (logged once)
+  bool scanner_down_ = false;      // its last read_line failed (logged once)
   bool watchdog_failing_ = false;  // its last kick failed (logged once)
   std::string last_credential_;
   MonoInstant last_credential_at_{};

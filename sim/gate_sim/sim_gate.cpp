@@ -56,9 +56,8 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
 }
 
 Status SimGate::start_runtime() {
-  GATE_TRY_ASSIGN(runtime_,
-                  app::GateRuntime::start(gate_config_, *devices_, loop_config_, clock_.wall_now(),
-                                          observer_, &thread_clock_));
+  GATE_TRY_ASSIGN(runtime_, app::GateRuntime::start(gate_config_, *devices_, loop_config_,
+                                                    clock_.wall_now(), observer_, &thread_clock_));
   return ok_status();
 }
 

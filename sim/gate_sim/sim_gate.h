@@ -11,15 +11,14 @@
 // while the loop does not run, as during a driver call that hangs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include <functional>
-
 #include "drivers/libnfc_card_reader.h"
-#include "drivers/system_clock.h"
 #include "drivers/serial_code_scanner.h"
+#include "drivers/system_clock.h"
 #include "firmware/app/config.h"
 #include "firmware/app/gate_runtime.h"
 #include "sim/cards/card_field.h"

@@ -54,15 +54,15 @@ bool is_reset(const std::string& line) {
 TEST_CASE("gate-sim: a stall past watchdog_timeout resets the gate once, nothing is lost",
           "[sim][watchdog]") {
   TempDir dir;
-  auto built = run_to_end(gate_sim({"cache-build", "--records", kDemo + "/records.jsonl", "--out",
-                                    dir.file("cache.db"), "--synced-at",
-                                    "2022-05-23T04:30:00+08:00"}));
+  auto built =
+      run_to_end(gate_sim({"cache-build", "--records", kDemo + "/records.jsonl", "--out",
+                           dir.file("cache.db"), "--synced-at", "2022-05-23T04:30:00+08:00"}));
   REQUIRE(built.exit_code == 0);
   std::ofstream(dir.file("scenario.txt")) << kScenario;
-  auto run = run_to_end(gate_sim({"run", "--cache", dir.file("cache.db"), "--gate",
-                                  "L1:S07:G03:entry", "--journal", dir.file("journal.db"),
-                                  "--scenario", dir.file("scenario.txt"), "--set",
-                                  "watchdog_timeout=10s"}));
+  auto run =
+      run_to_end(gate_sim({"run", "--cache", dir.file("cache.db"), "--gate", "L1:S07:G03:entry",
+                           "--journal", dir.file("journal.db"), "--scenario",
+                           dir.file("scenario.txt"), "--set", "watchdog_timeout=10s"}));
   REQUIRE(run.exit_code == 0);
   const std::vector<std::string> out = lines_of(run.out);
 
@@ -134,18 +134,18 @@ TEST_CASE("gate-sim: stalls within watchdog_timeout never reset", "[sim][watchdo
   std::ofstream(dir.file("scenario.txt")) << "clock 2022-05-23T05:00:00+08:00\n"
                                              "stall 10s\nwait 1s\nstall 10s\nstall 9s\n";
   // No cache: the gate is out of service, which is no reason for a reset either.
-  auto run = run_to_end(gate_sim({"run", "--cache", dir.file("missing.db"), "--gate",
-                                  "L1:S07:G03:entry", "--scenario", dir.file("scenario.txt"),
-                                  "--set", "watchdog_timeout=10s"}));
+  auto run = run_to_end(
+      gate_sim({"run", "--cache", dir.file("missing.db"), "--gate", "L1:S07:G03:entry",
+                "--scenario", dir.file("scenario.txt"), "--set", "watchdog_timeout=10s"}));
   REQUIRE(run.exit_code == 0);
   std::size_t resets = 0;
   for (const std::string& line : lines_of(run.out)) resets += is_reset(line) ? 1 : 0;
   CHECK(resets == 0);
   // Made to fail: one step over the timeout is a reset.
   std::ofstream(dir.file("scenario.txt")) << "clock 2022-05-23T05:00:00+08:00\nstall 10010ms\n";
-  run = run_to_end(gate_sim({"run", "--cache", dir.file("missing.db"), "--gate",
-                             "L1:S07:G03:entry", "--scenario", dir.file("scenario.txt"), "--set",
-                             "watchdog_timeout=10s"}));
+  run = run_to_end(
+      gate_sim({"run", "--cache", dir.file("missing.db"), "--gate", "L1:S07:G03:entry",
+                "--scenario", dir.file("scenario.txt"), "--set", "watchdog_timeout=10s"}));
   REQUIRE(run.exit_code == 0);
   resets = 0;
   for (const std::string& line : lines_of(run.out)) resets += is_reset(line) ? 1 : 0;

@@ -60,7 +60,7 @@ TEST_CASE("config: watchdog_device is a path or nothing, watchdog_timeout at lea
 
 TEST_CASE("stall_bound: three watchdog timeouts at least, else the step's own bound and a margin",
           "[gate_runtime][watchdog]") {
-  CHECK(app::stall_bound(10s, 1s) == 61s);    // the step's bound and a minute's margin
+  CHECK(app::stall_bound(10s, 1s) == 61s);     // the step's bound and a minute's margin
   CHECK(app::stall_bound(10s, 1min) == 2min);  // a minute's POST, a minute's margin
   CHECK(app::stall_bound(60s, 1s) == 3min);    // three watchdog timeouts
   CHECK(app::stall_bound(60s, 1min) == 3min);
@@ -96,8 +96,7 @@ TEST_CASE("a stalled worker thread withholds the watchdog kicks until it goes ag
   sim::SimWatchdog watchdog(clock, config.watchdog_timeout);
   control::Devices devices{clock, reader, nullptr, mechanism, indicator, nullptr, watchdog};
   test::LogCapture logs;
-  auto started =
-      app::GateRuntime::start(config, devices, config.loop, kFirstTrain, {}, &threads);
+  auto started = app::GateRuntime::start(config, devices, config.loop, kFirstTrain, {}, &threads);
   REQUIRE(started.ok());
   app::GateRuntime& rt = **started;
   REQUIRE(rt.uploader() != nullptr);
