@@ -24,6 +24,8 @@ class UniqueFd {
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
   explicit operator bool() const { return valid(); }
+  // Gives up the descriptor without closing it (for a caller that must see close()'s result).
+  int release() { return std::exchange(fd_, -1); }
   // Closes the descriptor held (if any) and takes `fd`.
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "drivers/linux_watchdog.h"
 #include "drivers/system_clock.h"
+#include "drivers/watchdog_set.h"
 #include "firmware/app/config.h"
 #include "firmware/gate/main_loop.h"
 #include "hal/card_reader.h"
@@ -26,10 +28,15 @@ struct BoardDevices {
   std::unique_ptr<hal::GateMechanism> mechanism;
   std::unique_ptr<hal::Indicator> indicator;
   std::unique_ptr<hal::StaffPanel> staff;  // null: no staff panel
-  std::unique_ptr<hal::Watchdog> watchdog;
+  // Every watchdog the board has (the kernel's device, systemd's notification), kicked as one.
+  std::unique_ptr<drivers::WatchdogSet> watchdog;
+  drivers::LinuxWatchdog* watchdog_device = nullptr;  // in `watchdog`; null without watchdog_device
 
   // The firmware's view of them (valid while this object lives).
   control::Devices view();
+  // The clean stop's magic close of the kernel's watchdog (SIGTERM only; a crash or a stalled loop
+  // must still reset the board). Ok without a device.
+  Status disarm_watchdog();
 };
 
 struct DeviceReport {
@@ -40,6 +47,13 @@ struct DeviceReport {
 // What each device setting of `config` names and whether this build can drive it, without
 // opening anything (for --check-config).
 DeviceReport check_devices(const app::Config& config);
+
+// The board's watchdogs: the kernel's `config.watchdog_device` (if set; opening it starts the
+// countdown, so a caller opens it last, once nothing else can fail) and systemd's notification
+// (when $NOTIFY_SOCKET names one; without it, only the device). `device` is set to the kernel's
+// watchdog inside the set, for disarm. An error (the device cannot be opened) names the device.
+Result<std::unique_ptr<drivers::WatchdogSet>> open_watchdogs(const app::Config& config,
+                                                             drivers::LinuxWatchdog** device);
 
 // Opens every device. On any problem, the error lists all of them (one per line).
 Result<std::unique_ptr<BoardDevices>> open_devices(const app::Config& config);

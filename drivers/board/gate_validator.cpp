@@ -1,6 +1,7 @@
 // gate-validator: the board program, the board's composition root. It reads the configuration,
 // opens the board's devices with the real drivers (never the simulator's), starts the firmware
-// (app::GateRuntime) and runs the gate loop under systemd's watchdog until SIGTERM.
+// (app::GateRuntime) and runs the gate loop under its watchdogs (systemd's, and the kernel's
+// watchdog_device) until SIGTERM, which alone disarms the kernel's.
 //   gate-validator [--config FILE] [--set KEY=VALUE]... [--check-config]
 //   gate-validator --version
 #include <mbedtls/version.h>
@@ -110,6 +111,13 @@ int run(const gate::app::Config& config) {
     if (!s.ok()) gate::log(gate::LogLevel::error, "board", s.error().message);
   }
   if (notifier.ok()) (void)notifier->notify("STOPPING=1");
+  // systemd's stop is SIGTERM: the one deliberate end, so the kernel's watchdog is stopped with
+  // its magic close. Anything else (SIGINT at a console, a crash, a kill) leaves it counting.
+  if (info.ssi_signo == SIGTERM) {
+    if (gate::Status s = d.disarm_watchdog(); !s.ok()) {
+      gate::log(gate::LogLevel::error, "board", s.error().message);
+    }
+  }
   return 0;
 }
 

@@ -195,7 +195,19 @@ const std::map<std::string, Setter, std::less<>>& setters() {
        }},
       {"watchdog_timeout",
        [](Config& c, std::string_view v) -> Status {
-         GATE_TRY_ASSIGN(c.watchdog_timeout, parse_duration(v));
+         GATE_TRY_ASSIGN(Duration d, parse_duration(v));
+         // The loop kicks every iteration (100 ms on a board); a kernel watchdog counts in whole
+         // seconds.
+         if (d < std::chrono::seconds(1)) return make_error(Errc::invalid_argument, "at least 1s");
+         c.watchdog_timeout = d;
+         return ok_status();
+       }},
+      {"watchdog_device",
+       [](Config& c, std::string_view v) -> Status {
+         if (!v.empty() && v.front() != '/') {
+           return make_error(Errc::invalid_argument, "expected a device path (/dev/watchdog)");
+         }
+         c.watchdog_device = v;
          return ok_status();
        }},
   };
@@ -222,6 +234,8 @@ std::string_view config_reference() {
          "reader_down_grace = 3s    reader down this long: out of service\n"
          "code_skew = 30s           clock allowance for ride codes\n"
          "watchdog_timeout = 10s    the loop must kick the watchdog within this\n"
+         "watchdog_device = PATH    the kernel's watchdog (/dev/watchdog) besides systemd's "
+         "(absent: none)\n"
          "feed_url = URL            the signed feed's https:// base URL (absent: no sync thread)\n"
          "feed_ca = PATH            PEM CA bundle the feed server must chain to (with feed_url)\n"
          "feed_server_name = NAME   name on the server's certificate (default: the URL's host)\n"

@@ -67,6 +67,9 @@ struct Config {
   control::LoopConfig loop;            // timings and reader settings
   std::chrono::seconds code_skew{30};  // code_skew = 30s
   Duration watchdog_timeout = std::chrono::seconds(10);  // watchdog_timeout = 10s
+  // watchdog_device = /dev/watchdog: the kernel's watchdog the board kicks besides systemd's
+  // (drivers/linux_watchdog.h). Empty (the default): none.
+  std::string watchdog_device;
   std::string reader = "direct";   // reader = direct | pn532 | libnfc connstring
   std::string scanner = "direct";  // scanner = direct | serial | none | serial device path
   FeedConfig feed;

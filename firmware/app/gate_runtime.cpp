@@ -18,13 +18,31 @@ constexpr std::size_t kMaxPendingSyncOutcomes = 64;
 // transaction each, as the uploader's), at most kBudgetPruneRows (about 6 MiB of records) a call.
 constexpr std::size_t kBudgetPruneBatch = 1000;
 constexpr std::uint64_t kBudgetPruneRows = 20 * kBudgetPruneBatch;
+// Added to a worker's longest bounded step before it counts as stalled: SQLite's own waits (busy
+// timeouts, fsyncs) on a loaded board's flash between two beats.
+constexpr Duration kStallMargin = std::chrono::minutes(1);
+// After a feed file is downloaded (within its request timeout), sync_once verifies every file and
+// streams the records into one transaction before the syncer beats again: for the largest
+// snapshot (40 million credentials, 1.4 GB) that is minutes of hashing and SQLite work on a
+// board. Generous on purpose; a reset in the middle of a healthy apply would only start it over.
+constexpr Duration kFeedApplyAllowance = std::chrono::minutes(30);
+
+// A batch of 2000 rows is under a megabyte: a minute covers a slow link, and a stalled one is
+// cut after io_timeout anyway.
+constexpr std::chrono::minutes kUploadRequestTimeout{1};
+
+std::string whole_seconds(Duration d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
+}
 }  // namespace
 
-Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
-                                                        control::Devices devices,
-                                                        control::LoopConfig loop_config,
-                                                        Instant now,
-                                                        control::EntryObserver observer) {
+Duration stall_bound(Duration watchdog_timeout, Duration longest_step) {
+  return std::max(3 * watchdog_timeout, longest_step + kStallMargin);
+}
+
+Result<std::unique_ptr<GateRuntime>> GateRuntime::start(
+    const Config& config, control::Devices devices, control::LoopConfig loop_config, Instant now,
+    control::EntryObserver observer, const hal::Clock* thread_clock) {
   // A board never falls back to a default secret: it would chain under a key everyone knows.
   if (config.journal_secret.empty()) {
     return make_error(Errc::invalid_argument, missing_journal_secret());
@@ -48,7 +66,10 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(const Config& config,
   rt->validator_ = std::make_unique<control::Validator>(
       config.gate, rt->cache_ ? &*rt->cache_ : nullptr, rt->passback_, code_options, &*rt->replay_);
   rt->clock_ = &devices.clock;
+  rt->thread_clock_ = thread_clock ? thread_clock : &devices.clock;
+  rt->watchdog_timeout_ = config.watchdog_timeout;
   GateRuntime* self = rt.get();
+  loop_config.healthy = [self] { return self->threads_healthy(); };
   rt->loop_ = std::make_unique<control::MainLoop>(
       devices, *rt->validator_, *rt->journal_, config.gate, loop_config,
       [self, observer = std::move(observer)](std::uint64_t seq, const store::JournalEntry& e) {
@@ -72,9 +93,7 @@ GateRuntime::~GateRuntime() {
 Result<std::unique_ptr<sync::JournalUploader>> make_journal_uploader(const Config& config,
                                                                      const hal::Clock& clock) {
   sync::HttpsClientConfig https = https_client_config(config.collector);
-  // A batch of 2000 rows is under a megabyte: a minute covers a slow link, and a stalled one is
-  // cut after io_timeout anyway.
-  https.request_timeout = std::chrono::minutes(1);
+  https.request_timeout = kUploadRequestTimeout;
   GATE_TRY_ASSIGN(auto poster, sync::HttpsBatchPoster::create(std::move(https)));
   sync::JournalUploaderConfig uc;
   uc.journal_path = config.journal_path;
@@ -95,6 +114,8 @@ void GateRuntime::start_uploader(const Config& config, const hal::Clock& clock) 
     return;
   }
   uploader_ = std::move(*uploader);
+  // One step: a batch's POST, within the collector's request timeout.
+  uploader_->set_heartbeat(watch_thread("journal uploader", kUploadRequestTimeout));
   log(LogLevel::info, "app",
       "journal upload to " + config.collector.url + ", " +
           std::to_string(uploader_->status().pending) + " row(s) pending");
@@ -115,6 +136,7 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
   // A whole snapshot at a slow site's rate (1.4 GB at 10 Mbit/s is about 19 min); a stalled
   // server is still cut after io_timeout, and a cut download resumes with Range.
   sc.https.request_timeout = std::chrono::hours(1);
+  const Duration download_bound = sc.https.request_timeout;
   sc.cache_path = config.cache_path;
   sc.staging_dir = feed_staging_dir(config);
   sc.key_state_path = feed_key_state_path(config);
@@ -126,6 +148,8 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
     return;
   }
   syncer_ = std::move(*syncer);
+  // One step: a file's download within the request timeout, or verifying and applying them.
+  syncer_->set_heartbeat(watch_thread("feed syncer", download_bound + kFeedApplyAllowance));
   if (!cache_) {
     syncer_->set_on_good_sync([this](const feed::SyncOutcome&) { cache_made_ = true; });
   }
@@ -167,6 +191,31 @@ void GateRuntime::make_budget(const control::JournalBudgetConfig& config) {
   hooks.unacknowledged = [this] { return journal_->pending_count(); };
   hooks.record = [this](core::EventKind kind) { return loop_->journal_event(kind); };
   budget_.emplace(config, std::move(hooks));
+}
+
+sync::Heartbeat* GateRuntime::watch_thread(std::string name, Duration longest_step) {
+  const Duration bound = stall_bound(watchdog_timeout_, longest_step);
+  watched_.push_back(WatchedThread{
+      std::move(name), std::make_unique<sync::Heartbeat>(*thread_clock_, bound), false});
+  return watched_.back().heartbeat.get();
+}
+
+// On the loop thread, once per iteration, just before the kick: two atomic loads and a clock read.
+bool GateRuntime::threads_healthy() {
+  bool healthy = true;
+  for (WatchedThread& t : watched_) {
+    const Duration silent = t.heartbeat->silent_for();
+    const bool stalled = silent > t.heartbeat->bound();
+    if (stalled && !t.stalled) {
+      log(LogLevel::error, "app",
+          t.name + " stalled for " + whole_seconds(silent) + ": watchdog will reset");
+    } else if (!stalled && t.stalled) {
+      log(LogLevel::info, "app", t.name + " going again: watchdog kicks resume");
+    }
+    t.stalled = stalled;
+    healthy = healthy && !stalled;
+  }
+  return healthy;
 }
 
 // Each sync's outcome becomes a gate event here, on the loop thread: the journal's connection is

@@ -7,6 +7,14 @@
 // mutex and journaled (sync_success / sync_failure) by the loop thread in run_once(). With
 // journal_max_size set, run_once() also keeps the journal's disk budget (control::JournalBudget)
 // after appends, pruning acknowledged rows on the loop's connection when it is reached.
+//
+// The watchdog: the loop kicks only while the runtime is healthy (LoopConfig::healthy, set here):
+// the iteration completed, and neither worker thread is stalled (sync::Heartbeat: on one step of
+// its work, without a beat, for longer than stall_bound()). A stalled thread is logged once
+// ("feed syncer stalled for 300s: watchdog will reset") and the kicks stop, so the board resets;
+// a thread going again is logged once too and the kicks resume. A journal that cannot take
+// records is NOT unhealthy: that is a defined state (out of service), which a reset would not
+// cure.
 #pragma once
 
 #include <atomic>
@@ -37,9 +45,12 @@ class GateRuntime {
   // service, logged, as decisions.md row 2 wants), loads the anti-passback memory from the
   // journal's last day and starts the loop at `now` (relay closed, a start-up event journaled).
   // `devices` must outlive the runtime.
+  // `thread_clock` times the worker threads' heartbeats (null: devices.clock); the simulator
+  // passes real time, the one its threads' I/O runs on.
   static Result<std::unique_ptr<GateRuntime>> start(const Config& config, control::Devices devices,
                                                     control::LoopConfig loop_config, Instant now,
-                                                    control::EntryObserver observer = {});
+                                                    control::EntryObserver observer = {},
+                                                    const hal::Clock* thread_clock = nullptr);
 
   ~GateRuntime();  // stops the uploader and the feed syncer first
   GateRuntime(const GateRuntime&) = delete;
@@ -68,6 +79,15 @@ class GateRuntime {
   void adopt_new_cache();
   Status journal_sync_outcomes();
   void make_budget(const control::JournalBudgetConfig& config);
+  sync::Heartbeat* watch_thread(std::string name, Duration longest_step);
+  bool threads_healthy();
+
+  // A worker thread the watchdog check follows; `stalled` is what was last logged.
+  struct WatchedThread {
+    std::string name;
+    std::unique_ptr<sync::Heartbeat> heartbeat;
+    bool stalled = false;
+  };
 
   std::optional<store::CacheReader> cache_;
   std::optional<store::Journal> journal_;
@@ -83,9 +103,19 @@ class GateRuntime {
   std::vector<bool> sync_outcomes_;
   std::optional<control::JournalBudget> budget_;
   bool appended_ = false;  // the journal took a record since the budget last looked
+  const hal::Clock* thread_clock_ = nullptr;
+  Duration watchdog_timeout_{};
+  // Declared before the threads: their heartbeats outlive them.
+  std::vector<WatchedThread> watched_;
   std::unique_ptr<sync::FeedSyncer> syncer_;  // destroyed (stopped) before the loop and journal
   std::unique_ptr<sync::JournalUploader> uploader_;  // last: destroyed (stopped) first
 };
+
+// How long a worker thread may be on one step without a beat before it counts as stalled: the
+// longest that step may take by its own bounds (`longest_step`: an HTTPS request's whole-request
+// timeout, plus what follows it) and a margin for a loaded board, and never less than three
+// watchdog timeouts, so the threads are never judged on a finer scale than the loop itself.
+Duration stall_bound(Duration watchdog_timeout, Duration longest_step);
 
 // The journal uploader `config` asks for (collector_* and upload_* keys), over HTTPS, on its own
 // connection to the journal; not started. For the runtime and `gate-sim upload`.

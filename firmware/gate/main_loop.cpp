@@ -241,11 +241,19 @@ Status MainLoop::run_once() {
   update_service_state(t);
   read_held_card(t);
   poll_scanner(t);
-  // Kicked whenever an iteration completes: the watchdog catches a stalled loop. A journal that
-  // cannot take records is a defined state (out of service, shown and logged), which a reset
-  // would not cure.
-  Status kicked = dev_.watchdog.kick();
-  if (!kicked.ok()) log(LogLevel::warning, kTag, "watchdog: " + kicked.error().message);
+  // The one kick site, reached only while healthy: this iteration completed (a stalled loop never
+  // gets here), and the composition root's check holds (GateRuntime: no worker thread stuck). A
+  // journal that cannot take records is NOT unhealthy: it is a defined state (out of service,
+  // shown and logged), which a reset would not cure.
+  if (!config_.healthy || config_.healthy()) {
+    Status kicked = dev_.watchdog.kick();
+    if (!kicked.ok() && !watchdog_failing_) {
+      log(LogLevel::warning, kTag, "watchdog: " + kicked.error().message);
+    } else if (kicked.ok() && watchdog_failing_) {
+      log(LogLevel::info, kTag, "watchdog kicks go through again");
+    }
+    watchdog_failing_ = !kicked.ok();
+  }
   return last_status_;
 }
 

@@ -43,6 +43,9 @@ struct LoopConfig {
   Duration hold_off =
       std::chrono::milliseconds(1500);  // same credential again within this: ignored
   Duration reader_down_grace = std::chrono::seconds(3);  // reader down this long → out of service
+  // Asked once per iteration, just before the watchdog kick: false withholds the kick, so the
+  // watchdog resets the board (GateRuntime: its worker threads' heartbeats). Null: always healthy.
+  std::function<bool()> healthy;
 };
 
 // Called after each entry is durable in the journal (the simulator prints them).
@@ -60,7 +63,7 @@ class MainLoop {
   // lines (a failing code scanner: one line when it fails, one when it is back; cards still
   // work, so the gate stays in service and nothing is journaled); the returned Status is an error
   // only when the journal cannot take a record (the relay is then left closed, except during an
-  // emergency). The watchdog is kicked at the end.
+  // emergency). The watchdog is kicked at the end while LoopConfig::healthy holds.
   Status run_once();
 
   // Journals a gate event that comes from outside the loop's devices (GateRuntime's sync
@@ -100,7 +103,8 @@ class MainLoop {
   bool journal_failed_ = false;
   JournalSpace journal_space_ = JournalSpace::ok;
   std::optional<MonoInstant> reader_down_since_;
-  bool scanner_down_ = false;  // its last read_line failed (logged once)
+  bool scanner_down_ = false;      // its last read_line failed (logged once)
+  bool watchdog_failing_ = false;  // its last kick failed (logged once)
   std::string last_credential_;
   MonoInstant last_credential_at_{};
   std::optional<hal::CardPresence> held_presence_;  // a card that came while the gate was busy

@@ -17,6 +17,7 @@
 #include "firmware/feed/feed_sync.h"
 #include "firmware/store/cache.h"
 #include "firmware/sync/feed_key.h"
+#include "firmware/sync/heartbeat.h"
 #include "firmware/sync/https_client.h"
 #include "firmware/sync/https_feed_source.h"
 #include "hal/clock.h"
@@ -90,6 +91,10 @@ class FeedSyncer {
   void set_on_sync_end(std::function<void(bool ok)> callback) {
     on_sync_end_ = std::move(callback);
   }
+  // Beaten by the sync thread around each step (each file fetched, the apply, the rename) and
+  // rested in its wait between syncs, for the runtime's watchdog health check. Set it before
+  // start(); it must outlive the thread.
+  void set_heartbeat(Heartbeat* heartbeat) { heartbeat_ = heartbeat; }
 
  private:
   FeedSyncer(FeedSyncerConfig config, const hal::Clock& clock)
@@ -112,6 +117,7 @@ class FeedSyncer {
                             // cache_ is the aside file, renamed in after a good sync
   std::function<void(const feed::SyncOutcome&)> on_good_sync_;
   std::function<void(bool)> on_sync_end_;
+  Heartbeat* heartbeat_ = nullptr;
 
   std::mutex run_mutex_;      // one run_once at a time
   mutable std::mutex mutex_;  // status_, stop_requested_, keys_ for readers

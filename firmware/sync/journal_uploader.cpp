@@ -145,7 +145,9 @@ Result<UploadOutcome> JournalUploader::upload() {
     if (rows->empty()) break;
     store::JournalBatch batch{config_.key.gate, journal_.chain_start(), std::move(*rows)};
     const std::uint64_t last = batch.rows.back().seq;
+    if (heartbeat_) heartbeat_->beat();
     auto reply = poster_->post(batch);
+    if (heartbeat_) heartbeat_->beat();
     if (!reply) return make_error(reply.error().code, "collector: " + reply.error().message);
     ++outcome.batches;
     // The collector may hold more than this batch (another copy of the journal uploaded), but the
@@ -179,6 +181,7 @@ Result<std::size_t> JournalUploader::prune(Instant now) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stop_requested_) break;
     }
+    if (heartbeat_) heartbeat_->beat();
     GATE_TRY_ASSIGN(std::size_t n, journal_.prune(now - config_.retention, kPruneChunk));
     total += n;
     if (n < kPruneChunk) break;
@@ -282,7 +285,9 @@ void JournalUploader::thread_main() {
   while (!stop_requested_) {
     wake_requested_ = false;  // a wake() during the round asks for another one
     lock.unlock();
+    if (heartbeat_) heartbeat_->beat();
     failures = run_once(clock_.wall_now()).ok() ? 0 : failures + 1;
+    if (heartbeat_) heartbeat_->rest();
     // A refused chain is not a network blip: only people can repair it.
     const Duration delay = chain_refused_
                                ? config_.backoff_max

@@ -21,6 +21,7 @@
 
 #include "firmware/store/journal.h"
 #include "firmware/store/journal_batch.h"
+#include "firmware/sync/heartbeat.h"
 #include "firmware/sync/https_client.h"
 #include "hal/clock.h"
 #include "hal/result.h"
@@ -118,6 +119,10 @@ class JournalUploader {
   void stop();
   // An upload round now, whatever the wait (e.g. the disk budget wants acknowledged rows to prune).
   void wake();
+  // Beaten by the upload thread around each step (each batch posted, each prune chunk) and rested
+  // in its wait between rounds, for the runtime's watchdog health check. Set it before start();
+  // it must outlive the thread.
+  void set_heartbeat(Heartbeat* heartbeat) { heartbeat_ = heartbeat; }
 
   UploadStatus status() const;
   // Waits (at most `bound`) until at least `attempts` rounds have ended; the status then.
@@ -145,6 +150,7 @@ class JournalUploader {
   std::optional<store::BatchReply> refusal_;       // this round's, if the collector refused
   std::optional<store::BatchReply> last_refusal_;  // logged already
   bool prune_failing_ = false;
+  Heartbeat* heartbeat_ = nullptr;
 
   std::mutex run_mutex_;      // one run_once at a time
   mutable std::mutex mutex_;  // status_, stop_requested_, wake_requested_

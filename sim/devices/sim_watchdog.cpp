@@ -10,6 +10,12 @@ void SimWatchdog::set_fails(bool fails) {
   fails_ = fails;
 }
 
+void SimWatchdog::restart() {
+  std::lock_guard lock(mu_);
+  if (expired_locked()) ++late_kicks_;  // counted as a gap longer than the timeout
+  last_kick_ = clock_.mono_now();
+}
+
 std::size_t SimWatchdog::kicks() const {
   std::lock_guard lock(mu_);
   return kicks_;

@@ -22,6 +22,9 @@ class SimWatchdog final : public hal::Watchdog {
 
   // While true, kick() fails with Errc::io_error and does not restart the countdown.
   void set_fails(bool fails);
+  // The simulated board rebooted: the countdown starts again from now, as at construction. A fire
+  // that caused the reboot stays counted in fired_count().
+  void restart();
   // Number of successful kicks.
   std::size_t kicks() const;
   // True if clock.mono_now() - last kick > timeout: a real watchdog would have fired by now.

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "firmware/app/config.h"
+#include "firmware/core/decision_record.h"
 #include "firmware/store/iso_time.h"
 #include "firmware/store/record_loader.h"
 #include "sim/gate_sim/scratch_dir.h"
@@ -150,6 +151,10 @@ int cmd_run(const Args& args) {
   auto gate = SimGate::create(config, start, observer);
   if (!gate.ok()) return fail(gate.error().message);
   SimGate& g = **gate;
+  g.set_on_watchdog_reset([](Instant ts) {
+    std::cout << R"({"watchdog":"reset","ts":")" << core::format_utc_millis(ts) << "\"}"
+              << std::endl;
+  });
   if (interactive) return run_interactive(g);
   for (const ScenarioEvent& ev : events) {
     Status s = g.play(ev);

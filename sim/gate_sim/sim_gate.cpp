@@ -41,21 +41,28 @@ Result<std::unique_ptr<SimGate>> SimGate::create(const app::Config& config, Inst
         Errc::invalid_argument,
         "scanner: the simulator has `direct` and `serial`, not `" + config.scanner + "`");
   }
-  control::Devices devices{g->clock_,     *reader,    scanner,     g->mechanism_,
-                           g->indicator_, &g->staff_, g->watchdog_};
-  control::LoopConfig loop_config = config.loop;
-  loop_config.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
+  g->devices_.emplace(control::Devices{g->clock_, *reader, scanner, g->mechanism_, g->indicator_,
+                                       &g->staff_, g->watchdog_});
+  g->loop_config_ = config.loop;
+  g->loop_config_.reader_poll = std::chrono::milliseconds(0);  // simulated devices answer at once
   // The simulator's fixed, public test secret unless the configuration names one.
-  app::Config gate_config = config;
-  if (gate_config.journal_secret.empty()) {
-    gate_config.journal_secret = app::simulator_journal_secret();
+  g->gate_config_ = config;
+  if (g->gate_config_.journal_secret.empty()) {
+    g->gate_config_.journal_secret = app::simulator_journal_secret();
   }
-  GATE_TRY_ASSIGN(g->runtime_, app::GateRuntime::start(gate_config, devices, loop_config, start,
-                                                       std::move(observer)));
+  g->observer_ = std::move(observer);
+  GATE_TRY(g->start_runtime());
   return g;
 }
 
+Status SimGate::start_runtime() {
+  GATE_TRY_ASSIGN(runtime_, app::GateRuntime::start(gate_config_, *devices_, loop_config_,
+                                                    clock_.wall_now(), observer_, &thread_clock_));
+  return ok_status();
+}
+
 Status SimGate::step() {
+  if (watchdog_.expired()) GATE_TRY(reboot());
   return runtime_->run_once();
 }
 
@@ -132,9 +139,26 @@ Status SimGate::play(const ScenarioEvent& event) {
     case K::fault:
       return make_error(Errc::unsupported, "fault " + event.text + " is not simulated yet");
     case K::stall:
-      return make_error(Errc::unsupported, "stall is not simulated yet");
+      return stall(event.duration);
   }
   return ok_status();
+}
+
+Status SimGate::stall(Duration d) {
+  clock_.advance(d);
+  return step();
+}
+
+// The power cut a watchdog reset is: the old runtime goes (its threads stopped, its SQLite
+// connections closed; every record it journaled was durable before its relay moved), the board
+// boots with a fresh watchdog countdown, and the firmware starts again on the same files. The boot
+// itself takes no simulated time.
+Status SimGate::reboot() {
+  ++watchdog_resets_;
+  runtime_.reset();
+  watchdog_.restart();
+  if (on_watchdog_reset_) on_watchdog_reset_(clock_.wall_now());
+  return start_runtime();
 }
 
 }  // namespace gate::sim

@@ -1,13 +1,24 @@
 // The simulator's composition root: the real firmware (validator, gate controller, main loop,
 // cache, journal) on simulated devices, with the scenario events that drive those devices.
 // firmware/ never knows it runs here.
+//
+// The watchdog: before every loop iteration the SimWatchdog (timeout: watchdog_timeout) is
+// checked; when a real one would have fired, the simulated board goes through what a real one
+// does: the GateRuntime is torn down as by a power cut (no shutdown beyond destructors closing
+// SQLite connections, whose records were durable already), the watchdog restarts with the boot,
+// and a new GateRuntime starts on the same journal and cache (journaling a new start-up event).
+// The `stall D` scenario event is how a test makes that happen: simulated time moves on by D
+// while the loop does not run, as during a driver call that hangs.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "drivers/libnfc_card_reader.h"
 #include "drivers/serial_code_scanner.h"
+#include "drivers/system_clock.h"
 #include "firmware/app/config.h"
 #include "firmware/app/gate_runtime.h"
 #include "sim/cards/card_field.h"
@@ -41,8 +52,17 @@ class SimGate {
   static Result<std::unique_ptr<SimGate>> create(const app::Config& config, Instant start,
                                                  control::EntryObserver observer);
 
-  // One loop iteration at the current simulated time.
+  // One loop iteration at the current simulated time; first a reboot if the watchdog has fired.
   Status step();
+  // The loop hangs: `d` of simulated time passes without an iteration, then one step.
+  Status stall(Duration d);
+  // Called at each watchdog reset, with the wall time the board comes back at, before the new
+  // runtime starts (gate-sim prints a line).
+  void set_on_watchdog_reset(std::function<void(Instant)> callback) {
+    on_watchdog_reset_ = std::move(callback);
+  }
+  // How many watchdog resets the simulated board went through.
+  std::size_t watchdog_resets() const { return watchdog_resets_; }
   // Lets `d` of simulated time pass, running the loop every kStep.
   Status advance(Duration d);
   // Carries out one scenario event on the devices and lets the loop react.
@@ -70,6 +90,8 @@ class SimGate {
   SimGate(const app::Config& config, Instant start);
   Status tap(const ScenarioEvent& event);
   Status scan(const ScenarioEvent& event);
+  Status start_runtime();
+  Status reboot();
 
   app::Config config_;
   SimClock clock_;
@@ -84,6 +106,15 @@ class SimGate {
   SimIndicator indicator_;
   SimStaffPanel staff_;
   SimWatchdog watchdog_;
+  // What a (re)boot starts the runtime with.
+  app::Config gate_config_;
+  std::optional<control::Devices> devices_;
+  control::LoopConfig loop_config_;
+  control::EntryObserver observer_;
+  // The worker threads' heartbeats run on real time: their I/O does, while simulated time races.
+  drivers::SystemClock thread_clock_;
+  std::function<void(Instant)> on_watchdog_reset_;
+  std::size_t watchdog_resets_ = 0;
   std::unique_ptr<app::GateRuntime> runtime_;
 };
 
