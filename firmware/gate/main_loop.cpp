@@ -83,16 +83,17 @@ Status MainLoop::apply(Effects effects) {
   // whichever record comes first after a failure (the periodic retry's, a tap's) says when the
   // journal came back, in the journal itself. (Effects without records do not touch the journal.)
   if (journal_failed_ && !effects.records.empty() && !is_recovery(effects.records.front())) {
-    effects.records.insert(effects.records.begin(),
-                           gate_event(gate_, core::EventKind::journal_recovered,
-                                      dev_.clock.wall_now()));
+    effects.records.insert(
+        effects.records.begin(),
+        gate_event(gate_, core::EventKind::journal_recovered, dev_.clock.wall_now()));
   }
   for (const store::JournalEntry& entry : effects.records) {
     Result<std::uint64_t> seq = journal_.append(entry);
     if (!seq.ok()) {
-      if (!journal_failed_)
+      if (!journal_failed_) {
         log(LogLevel::error, kTag, "journal append failed: " + seq.error().message);
-      if (!journal_failed_) next_journal_retry_ = dev_.clock.mono_now() + config_.journal_retry;
+        next_journal_retry_ = dev_.clock.mono_now() + config_.journal_retry;
+      }
       journal_failed_ = true;
       Effects closed = controller_.on_journal_failure(now());
       if (!closed.relay && effects.relay == true && controller_.phase() == GatePhase::emergency) {
@@ -184,8 +185,9 @@ void MainLoop::check_barrier(Now t) {
   if (!barrier_fault_ && t.mono - *barrier_disagrees_since_ > config_.relay_confirm_timeout) {
     barrier_fault_ = true;
     log(LogLevel::error, kTag,
-        "barrier does not follow the relay: driven " + std::string(barrier_text(*relay_commanded_)) +
-            ", reads " + std::string(barrier_text(**position)) + " after " +
+        "barrier does not follow the relay: driven " +
+            std::string(barrier_text(*relay_commanded_)) + ", reads " +
+            std::string(barrier_text(**position)) + " after " +
             seconds_text(t.mono - *barrier_disagrees_since_) + ": out of service");
     (void)apply(Effects{{gate_event(gate_, core::EventKind::barrier_fault, t.wall)}, {}, {}});
   }
@@ -223,22 +225,25 @@ void MainLoop::check_clock(Now t) {
   // clock that wrong would judge code validity and anti-passback against the wrong day. Back in
   // service once the wall clock reaches that record's time (corrected, or caught up).
   if (!latest_record_) return;
-  const bool behind = clock_behind_ ? t.wall < *latest_record_
-                                    : t.wall + config_.clock_tolerance < *latest_record_;
+  const bool behind =
+      clock_behind_ ? t.wall < *latest_record_ : t.wall + config_.clock_tolerance < *latest_record_;
   if (behind == clock_behind_) return;
   clock_behind_ = behind;
   if (behind) {
     log(LogLevel::error, kTag,
-        "wall clock " + core::format_utc_millis(t.wall) + " is behind the journal's latest record (" +
-            core::format_utc_millis(*latest_record_) + "): out of service until it is past it");
+        "wall clock " + core::format_utc_millis(t.wall) +
+            " is behind the journal's latest record (" + core::format_utc_millis(*latest_record_) +
+            "): out of service until it is past it");
   } else {
     log(LogLevel::info, kTag,
-        "wall clock " + core::format_utc_millis(t.wall) + " past the journal's latest record again");
+        "wall clock " + core::format_utc_millis(t.wall) +
+            " past the journal's latest record again");
   }
-  (void)apply(Effects{
-      {gate_event(gate_, behind ? core::EventKind::clock_behind : core::EventKind::clock_ok, t.wall)},
-      {},
-      {}});
+  (void)apply(
+      Effects{{gate_event(gate_, behind ? core::EventKind::clock_behind : core::EventKind::clock_ok,
+                          t.wall)},
+              {},
+              {}});
 }
 
 void MainLoop::retry_journal(Now t) {
@@ -248,8 +253,7 @@ void MainLoop::retry_journal(Now t) {
   // gate's state already says the journal is failing), so only a lost decision or event is an
   // error there.
   const Status kept = last_status_;
-  (void)apply(Effects{
-      {gate_event(gate_, core::EventKind::journal_recovered, t.wall)}, {}, {}});
+  (void)apply(Effects{{gate_event(gate_, core::EventKind::journal_recovered, t.wall)}, {}, {}});
   last_status_ = kept;
 }
 
@@ -278,7 +282,8 @@ void MainLoop::set_journal_space(JournalSpace space) {
   if (space == journal_space_) return;
   journal_space_ = space;
   Now t = now();
-  (void)apply(controller_.set_alarm(StaffAlarm::journal_full, space == JournalSpace::full_alarm, t));
+  (void)apply(
+      controller_.set_alarm(StaffAlarm::journal_full, space == JournalSpace::full_alarm, t));
   update_service_state(t);
 }
 

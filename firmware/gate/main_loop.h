@@ -135,7 +135,7 @@ class MainLoop {
   bool journal_failed_ = false;
   JournalSpace journal_space_ = JournalSpace::ok;
   std::optional<MonoInstant> reader_down_since_;
-  bool scanner_down_ = false;  // its last read_line failed (logged once)
+  bool scanner_down_ = false;         // its last read_line failed (logged once)
   MonoInstant next_journal_retry_{};  // while journal_failed_
   // The passage sensor: blocked without a break since, and whether that made it "stuck".
   std::optional<MonoInstant> blocked_since_;

@@ -245,7 +245,7 @@ TEST_CASE("a real disk full (SQLITE_FULL) still closes the gate, even under the 
     if (failed.ok()) REQUIRE(g.gate->advance(2100ms).ok());
   }
   REQUIRE_FALSE(failed.ok());
-  CHECK(g.shown() == control::out_of_service_indicator());
+  CHECK(g.shown() == control::out_of_service_indicator("journal failing"));
   CHECK_FALSE(g.gate->mechanism().relay_open());
   CHECK(any_contains(logs.messages(LogLevel::error, "gate"), "journal append failed"));
   check_all_kept(g);  // the failed append left nothing half-written

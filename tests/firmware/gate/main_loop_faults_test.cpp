@@ -111,8 +111,9 @@ TEST_CASE("sensor_stuck_after comes from the configuration") {
   CHECK(f.gate->indicator().current() == control::out_of_service_indicator("passage sensor"));
 }
 
-TEST_CASE("barrier not following the relay: out of service, the safe state commanded, back when "
-          "it follows") {
+TEST_CASE(
+    "barrier not following the relay: out of service, the safe state commanded, back when "
+    "it follows") {
   test::LogCapture logs;
   Fixture f;
   // A barrier that follows the relay: nothing happens.
@@ -182,8 +183,9 @@ TEST_CASE("a mechanism without barrier feedback is not checked") {
   CHECK(f.gate->indicator().current() == control::idle_indicator());
 }
 
-TEST_CASE("a wall clock stepping forward: logged, journaled at the new time, shown a while, "
-          "decisions follow the new time") {
+TEST_CASE(
+    "a wall clock stepping forward: logged, journaled at the new time, shown a while, "
+    "decisions follow the new time") {
   test::LogCapture logs;
   Fixture f;
   // A step within the tolerance (2 s) is no jump.
@@ -211,8 +213,8 @@ TEST_CASE("a wall clock stepping forward: logged, journaled at the new time, sho
 
   auto warnings = logs.messages(LogLevel::warning, "gate");
   REQUIRE(warnings.size() == 1);
-  CHECK(warnings[0] == "wall clock stepped forward by 3600.000 s, now " +
-                           core::format_utc_millis(stepped));
+  CHECK(warnings[0] ==
+        "wall clock stepped forward by 3600.000 s, now " + core::format_utc_millis(stepped));
   CHECK(logs.messages(LogLevel::error, "gate").empty());
 }
 
@@ -228,12 +230,11 @@ TEST_CASE("a wall clock stepping back behind the journal: out of service until t
   REQUIRE(f.gate->step().ok());
   CHECK(count_events(f, core::EventKind::clock_jump) == 1);
   CHECK(count_events(f, core::EventKind::clock_behind) == 1);
-  CHECK(f.gate->indicator().current() ==
-        [] {
-          hal::IndicatorState s = control::out_of_service_indicator("clock behind");
-          s.detail += "; alarm: clock jumped";
-          return s;
-        }());
+  CHECK(f.gate->indicator().current() == [] {
+    hal::IndicatorState s = control::out_of_service_indicator("clock behind");
+    s.detail += "; alarm: clock jumped";
+    return s;
+  }());
   CHECK(tap(f, kGreen2).decision.reason == core::Reason::out_of_service);
   CHECK_FALSE(f.gate->mechanism().relay_open());
   REQUIRE(f.gate->advance(10s - 10ms).ok());  // the wall clock still before the latest record
@@ -245,8 +246,8 @@ TEST_CASE("a wall clock stepping back behind the journal: out of service until t
 
   auto errors = logs.messages(LogLevel::error, "gate");
   REQUIRE(errors.size() == 1);
-  CHECK(errors[0].find("is behind the journal's latest record (" +
-                       core::format_utc_millis(latest) + ")") != std::string::npos);
+  CHECK(errors[0].find("is behind the journal's latest record (" + core::format_utc_millis(latest) +
+                       ")") != std::string::npos);
   auto infos = logs.messages(LogLevel::info, "gate");
   REQUIRE(infos.size() == 1);
   CHECK(infos[0].find("past the journal's latest record again") != std::string::npos);
@@ -275,8 +276,9 @@ TEST_CASE("a gate starting with its clock behind its journal is out of service u
   CHECK(f.gate->indicator().current() == idle_with("alarm: clock jumped"));
 }
 
-TEST_CASE("disk full: the failing append closes the gate, a periodic retry brings it back, and "
-          "nothing written is lost") {
+TEST_CASE(
+    "disk full: the failing append closes the gate, a periodic retry brings it back, and "
+    "nothing written is lost") {
   test::LogCapture logs;
   Fixture f;
   REQUIRE(tap(f, kGreen).decision.reason == core::Reason::ok);
@@ -351,7 +353,8 @@ TEST_CASE("several faults at once: each shown, each cleared by itself") {
         "passage sensor, clock behind; alarm: scanner down, clock jumped");
   f.gate->clock().set_wall(f.gate->clock().wall_now() + 1h);
   REQUIRE(f.gate->step().ok());
-  CHECK(f.gate->indicator().current().detail == "passage sensor; alarm: scanner down, clock jumped");
+  CHECK(f.gate->indicator().current().detail ==
+        "passage sensor; alarm: scanner down, clock jumped");
   f.gate->mechanism().set_sensor_stuck(false);
   f.gate->scanner().set_down(false);
   REQUIRE(f.gate->advance(5min).ok());
