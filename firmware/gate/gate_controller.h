@@ -43,7 +43,7 @@ enum class StaffAlarm : std::uint8_t {
   scanner_down,  // the code scanner is gone: codes cannot be read, cards still work
   clock_jumped,  // the wall clock stepped (shown for a while after the step)
 };
-// The short text of each, for the detail line and the log: "journal full", "passage sensor", …
+// The short text of each, for the detail line: "journal full", "passage sensor", …
 std::string_view condition_text(OutOfService cause);
 std::string_view condition_text(StaffAlarm alarm);
 

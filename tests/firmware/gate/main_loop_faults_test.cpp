@@ -360,3 +360,18 @@ TEST_CASE("several faults at once: each shown, each cleared by itself") {
   REQUIRE(f.gate->advance(5min).ok());
   CHECK(f.gate->indicator().current() == control::idle_indicator());
 }
+
+TEST_CASE(
+    "after a forward step the cache's age follows the new time (policy: stale → staff check)") {
+  // The station's policy allows a cache 60 minutes old (synced at the first train).
+  Fixture f(true, R"({"type":"policy","id":"s07","effective_from":"2022-05-20T00:00:00+08:00",)"
+                  R"("scope":{"lines":[],"stations":["S07"]},"health_mode":"enforce",)"
+                  R"("max_cache_age_minutes":60,"stale":"staff_check"})"
+                  "\n");
+  f.gate->clock().set_wall(f.gate->clock().wall_now() + 2h);
+  REQUIRE(f.gate->step().ok());
+  CHECK(count_events(f, core::EventKind::clock_jump) == 1);
+  core::DecisionRecord d = tap(f, kGreen);
+  CHECK(d.decision.reason == core::Reason::cache_stale);
+  CHECK(d.decision.outcome == core::Outcome::staff_check);
+}
