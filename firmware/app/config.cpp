@@ -132,6 +132,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
       {"staff_timeout", timing_setter(&control::GateTimings::staff_timeout)},
       {"hold_off", duration_setter(&control::LoopConfig::hold_off)},
       {"reader_down_grace", duration_setter(&control::LoopConfig::reader_down_grace)},
+      {"sensor_stuck_after", duration_setter(&control::LoopConfig::sensor_stuck_after)},
+      {"relay_confirm_timeout", duration_setter(&control::LoopConfig::relay_confirm_timeout)},
       {"code_skew",
        [](Config& c, std::string_view v) -> Status {
          GATE_TRY_ASSIGN(Duration d, parse_duration(v));
@@ -232,6 +234,8 @@ std::string_view config_reference() {
          "staff_timeout = 20s       staff check unconfirmed: deny\n"
          "hold_off = 1500ms         the same credential again within this is ignored\n"
          "reader_down_grace = 3s    reader down this long: out of service\n"
+         "sensor_stuck_after = 60s  passage sensor blocked this long: out of service\n"
+         "relay_confirm_timeout = 1s  barrier feedback disagreeing this long: out of service\n"
          "code_skew = 30s           clock allowance for ride codes\n"
          "watchdog_timeout = 10s    the loop must kick the watchdog within this\n"
          "watchdog_device = PATH    the kernel's watchdog (/dev/watchdog) besides systemd's "

@@ -25,6 +25,14 @@ constexpr std::pair<EventKind, std::string_view> kEventKindNames[] = {
     {EventKind::sync_failure, "sync_failure"},
     {EventKind::journal_full, "journal_full"},
     {EventKind::journal_space_ok, "journal_space_ok"},
+    {EventKind::sensor_stuck, "sensor_stuck"},
+    {EventKind::sensor_ok, "sensor_ok"},
+    {EventKind::barrier_fault, "barrier_fault"},
+    {EventKind::barrier_ok, "barrier_ok"},
+    {EventKind::clock_jump, "clock_jump"},
+    {EventKind::clock_behind, "clock_behind"},
+    {EventKind::clock_ok, "clock_ok"},
+    {EventKind::journal_recovered, "journal_recovered"},
 };
 
 // Appends `"name":"value"` (value escaped), preceded by a comma unless it is the first field.

@@ -37,6 +37,16 @@ enum class EventKind {
   sync_failure,      // a sync failed or was refused; the gate decides on the cache it has
   journal_full,      // the journal reached its disk budget (journal_max_size)
   journal_space_ok,  // back under the budget once acknowledged records were pruned
+  // Standing faults of the gate itself (issue #8), each journaled when it starts and when it
+  // clears; the record's ts is the wall clock at that moment.
+  sensor_stuck,       // the passage sensor's beam blocked past sensor_stuck_after: out of service
+  sensor_ok,          // the beam clear again
+  barrier_fault,      // the barrier's position disagrees with the relay past relay_confirm_timeout
+  barrier_ok,         // it agrees again
+  clock_jump,         // the wall clock stepped (ts: the new time)
+  clock_behind,       // the wall clock is behind the journal's last record: out of service
+  clock_ok,           // caught up with it again
+  journal_recovered,  // an append works again after failures (the periodic retry's record)
 };
 std::string_view event_kind_name(EventKind kind);
 std::optional<EventKind> parse_event_kind(std::string_view name);

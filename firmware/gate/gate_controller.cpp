@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "firmware/core/name_table.h"
+
 namespace gate::control {
 namespace {
 
@@ -17,7 +19,49 @@ hal::IndicatorState text_state(hal::Light light, bool buzzer, std::string zh, st
   return s;
 }
 
+constexpr std::pair<OutOfService, std::string_view> kOutOfServiceTexts[] = {
+    {OutOfService::no_cache, "no cache"},
+    {OutOfService::reader_down, "reader down"},
+    {OutOfService::journal_failing, "journal failing"},
+    {OutOfService::journal_full, "journal full"},
+    {OutOfService::sensor_stuck, "passage sensor"},
+    {OutOfService::barrier_fault, "barrier"},
+    {OutOfService::clock_behind, "clock behind"},
+};
+constexpr std::pair<StaffAlarm, std::string_view> kStaffAlarmTexts[] = {
+    {StaffAlarm::journal_full, "journal full"},
+    {StaffAlarm::scanner_down, "scanner down"},
+    {StaffAlarm::clock_jumped, "clock jumped"},
+};
+
+template <class Condition, std::size_t N>
+std::string join(const Conditions<Condition>& set,
+                 const std::pair<Condition, std::string_view> (&texts)[N]) {
+  std::string out;
+  for (const auto& [c, text] : texts) {
+    if (!set.has(c)) continue;
+    if (!out.empty()) out += ", ";
+    out += text;
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string_view condition_text(OutOfService cause) {
+  return core::name_of(kOutOfServiceTexts, cause);
+}
+std::string_view condition_text(StaffAlarm alarm) {
+  return core::name_of(kStaffAlarmTexts, alarm);
+}
+
+std::string describe(const Conditions<OutOfService>& causes) {
+  return join(causes, kOutOfServiceTexts);
+}
+std::string describe(const Conditions<StaffAlarm>& alarms) {
+  std::string text = join(alarms, kStaffAlarmTexts);
+  return text.empty() ? text : "alarm: " + text;
+}
 
 hal::IndicatorState indicator_for(const core::Decision& decision) {
   core::FinishedText text = core::display_text(decision);
@@ -60,19 +104,23 @@ core::GateEvent GateController::event(EventKind kind, Now now) const {
 }
 
 void GateController::show(Effects& effects, hal::IndicatorState state) {
-  // Staff must see the alarm whatever the rider sees; the out-of-service screen has its own.
-  if (!alarm_.empty() && !out_of_service_) {
-    state.detail = state.detail.empty() ? alarm_ : state.detail + "; " + alarm_;
+  // Staff must see the alarms whatever the rider sees, out of service included.
+  if (!alarms_.empty()) {
+    std::string alarms = describe(alarms_);
+    state.detail = state.detail.empty() ? alarms : state.detail + "; " + alarms;
   }
   shown_ = state;
   effects.show = std::move(state);
 }
 
+hal::IndicatorState GateController::idle_screen() const {
+  return out_of_service() ? out_of_service_indicator(describe(causes_)) : idle_indicator();
+}
+
 Effects GateController::go_idle(Effects effects) {
   phase_ = GatePhase::idle;
   effects.relay = false;
-  show(effects,
-       out_of_service_ ? out_of_service_indicator(out_of_service_detail_) : idle_indicator());
+  show(effects, idle_screen());
   return effects;
 }
 
@@ -165,29 +213,23 @@ Effects GateController::on_emergency(bool active, Now now) {
   return effects;
 }
 
-Effects GateController::on_out_of_service(bool out, Now, std::string detail) {
+Effects GateController::set_out_of_service(OutOfService cause, bool on, Now) {
   Effects effects;
-  if (!out) detail.clear();
-  if (out == out_of_service_ && detail == out_of_service_detail_) return effects;
-  out_of_service_ = out;
-  out_of_service_detail_ = std::move(detail);
-  if (phase_ == GatePhase::idle) {
-    show(effects, out ? out_of_service_indicator(out_of_service_detail_) : idle_indicator());
-  }
+  if (!causes_.set(cause, on)) return effects;
+  // A result on the display keeps its text until it ends; the idle screen changes at once.
+  if (phase_ == GatePhase::idle) show(effects, idle_screen());
   return effects;
 }
 
-Effects GateController::set_alarm(std::string alarm, Now) {
+Effects GateController::set_alarm(StaffAlarm alarm, bool on, Now) {
   Effects effects;
-  if (alarm == alarm_) return effects;
-  alarm_ = std::move(alarm);
-  // A result on the display keeps its text until it ends; the idle screen changes at once.
-  if (phase_ == GatePhase::idle && !out_of_service_) show(effects, idle_indicator());
+  if (!alarms_.set(alarm, on)) return effects;
+  if (phase_ == GatePhase::idle) show(effects, idle_screen());
   return effects;
 }
 
 Effects GateController::on_journal_failure(Now) {
-  out_of_service_ = true;
+  causes_.set(OutOfService::journal_failing, true);
   if (phase_ == GatePhase::emergency) return {};
   return go_idle({});
 }

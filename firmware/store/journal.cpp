@@ -487,4 +487,17 @@ Status Journal::recent_entries(Instant since,
   return ok_status();
 }
 
+Result<std::optional<Instant>> Journal::latest_ts() {
+  GATE_TRY_ASSIGN(StmtHandle stmt, prepare(db_.get(), "SELECT MAX(ts_us) FROM journal"));
+  if (sqlite3_step(stmt.get()) != SQLITE_ROW) return sqlite_error(db_.get(), "journal latest ts");
+  if (sqlite3_column_type(stmt.get(), 0) == SQLITE_NULL) return std::optional<Instant>();
+  return std::optional<Instant>(Instant(Duration(sqlite3_column_int64(stmt.get(), 0))));
+}
+
+Status Journal::set_disk_full(bool full) {
+  // max_page_count cannot go below the file's size: SQLite sets it to the size instead, which is
+  // the cap wanted. The largest value lifts it (SQLite clamps it to its own maximum).
+  return exec(db_.get(), full ? "PRAGMA max_page_count = 1" : "PRAGMA max_page_count = 4294967294");
+}
+
 }  // namespace gate::store

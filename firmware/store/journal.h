@@ -103,6 +103,17 @@ class Journal {
   // appends.
   Result<std::uint64_t> used_bytes();
 
+  // The latest ts of any row (std::nullopt for an empty journal): the gate compares its wall
+  // clock with it at start-up, a clock behind the records it already wrote being a wrong clock.
+  // One index lookup (journal_by_ts).
+  Result<std::optional<Instant>> latest_ts();
+
+  // Test and simulator hook (the fault disk-full): while `full`, the file may not grow past its
+  // current size (PRAGMA max_page_count on this connection), so the first append that needs a
+  // new page fails with SQLITE_FULL and rolls back, as on a full file system (where, as here, a
+  // few more rows may still fit in pages already allocated); false lifts the cap.
+  Status set_disk_full(bool full);
+
   // The journal's connection (WAL, synchronous=FULL), for state that must be exactly as durable
   // as the records and live in the same file: the ride-code replay memory.
   sqlite3* db() { return db_.get(); }

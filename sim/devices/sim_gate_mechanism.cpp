@@ -29,6 +29,22 @@ void SimGateMechanism::set_emergency_fails(bool fails) {
   emergency_fails_ = fails;
 }
 
+void SimGateMechanism::set_sensor_stuck(bool stuck) {
+  std::lock_guard lock(mu_);
+  sensor_stuck_ = stuck;
+}
+
+void SimGateMechanism::set_barrier_frozen(bool frozen) {
+  std::lock_guard lock(mu_);
+  barrier_frozen_ = frozen;
+  if (!frozen) barrier_open_ = open_;  // freed, the barrier goes where the relay drives it
+}
+
+void SimGateMechanism::set_has_feedback(bool has) {
+  std::lock_guard lock(mu_);
+  has_feedback_ = has;
+}
+
 bool SimGateMechanism::relay_open() const {
   std::lock_guard lock(mu_);
   return open_;
@@ -49,6 +65,7 @@ Status SimGateMechanism::do_set_open(bool open) {
   if (relay_fails_) return make_error(Errc::io_error, "sim gate: relay output failed");
   if (open == open_) return ok_status();
   open_ = open;
+  if (!barrier_frozen_) barrier_open_ = open;
   history_.push_back(RelayChange{clock_.mono_now(), open});
   if (open) ++open_count_;
   return ok_status();
@@ -57,7 +74,20 @@ Status SimGateMechanism::do_set_open(bool open) {
 Result<std::uint32_t> SimGateMechanism::do_take_passages() {
   std::lock_guard lock(mu_);
   if (sensor_fails_) return make_error(Errc::io_error, "sim gate: passage sensor failed");
+  if (sensor_stuck_) return 0u;
   return std::exchange(passages_, 0u);
+}
+
+Result<bool> SimGateMechanism::do_blocked() {
+  std::lock_guard lock(mu_);
+  if (sensor_fails_) return make_error(Errc::io_error, "sim gate: passage sensor failed");
+  return sensor_stuck_;
+}
+
+Result<std::optional<bool>> SimGateMechanism::do_barrier_open() {
+  std::lock_guard lock(mu_);
+  if (!has_feedback_) return std::optional<bool>();
+  return std::optional<bool>(barrier_open_);
 }
 
 Result<bool> SimGateMechanism::do_active() {

@@ -36,6 +36,16 @@ class SimGateMechanism final : public hal::GateMechanism {
   void set_sensor_fails(bool fails);
   // While true, active() fails with Errc::io_error.
   void set_emergency_fails(bool fails);
+  // The passage sensor's beam reads blocked (true) until cleared, and counts no passage meanwhile
+  // (nobody can be seen walking through a beam that never clears); passages added meanwhile are
+  // handed out once it clears.
+  void set_sensor_stuck(bool stuck);
+  // The barrier's position feedback follows the relay; while frozen (true) it stays where it was,
+  // as a jammed barrier does, and barrier_open() disagrees with the relay once the relay moves.
+  void set_barrier_frozen(bool frozen);
+  // Whether barrier_open() reports a position at all (true, the default) or std::nullopt, as on
+  // a mechanism without feedback.
+  void set_has_feedback(bool has);
 
   // The relay now: true when open.
   bool relay_open() const;
@@ -48,6 +58,8 @@ class SimGateMechanism final : public hal::GateMechanism {
   Status do_set_open(bool open) override;
   Result<std::uint32_t> do_take_passages() override;
   Result<bool> do_active() override;
+  Result<std::optional<bool>> do_barrier_open() override;
+  Result<bool> do_blocked() override;
 
   const hal::Clock& clock_;
   mutable std::mutex mu_;
@@ -59,6 +71,10 @@ class SimGateMechanism final : public hal::GateMechanism {
   bool relay_fails_ = false;
   bool sensor_fails_ = false;
   bool emergency_fails_ = false;
+  bool sensor_stuck_ = false;
+  bool barrier_frozen_ = false;
+  bool barrier_open_ = false;  // the feedback: follows open_ unless frozen
+  bool has_feedback_ = true;
 };
 
 }  // namespace gate::sim

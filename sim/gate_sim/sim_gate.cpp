@@ -2,6 +2,7 @@
 
 #include "sim/cards/card_factory.h"
 #include "sim/cards/faulty_card.h"
+#include "sim/gate_sim/gate_faults.h"
 
 namespace gate::sim {
 
@@ -137,6 +138,9 @@ Status SimGate::play(const ScenarioEvent& event) {
       mechanism_.set_emergency(event.kind == K::emergency_on);
       return step();
     case K::fault:
+      if (event.text == "sensor-stuck") return play_gate_fault(*this, event);
+      if (event.text == "relay-unconfirmed") return play_gate_fault(*this, event);
+      if (event.text == "disk-full") return play_gate_fault(*this, event);
       return make_error(Errc::unsupported, "fault " + event.text + " is not simulated yet");
     case K::stall:
       return stall(event.duration);

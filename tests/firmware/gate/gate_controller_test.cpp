@@ -191,11 +191,12 @@ TEST_CASE("out of service shows on the idle screen and clears") {
   GateController c(test_gate(), {});
   Clock clk;
   (void)c.start(clk.at(0s));
-  Effects out = c.on_out_of_service(true, clk.at(1s));
-  CHECK(out.show == out_of_service_indicator());
+  Effects out = c.set_out_of_service(OutOfService::no_cache, true, clk.at(1s));
+  CHECK(out.show == out_of_service_indicator("no cache"));
   CHECK(c.out_of_service());
-  Effects back = c.on_out_of_service(false, clk.at(2s));
+  Effects back = c.set_out_of_service(OutOfService::no_cache, false, clk.at(2s));
   CHECK(back.show == idle_indicator());
+  CHECK_FALSE(c.out_of_service());
 }
 
 TEST_CASE("journal failure closes the gate except during an emergency") {
@@ -205,7 +206,8 @@ TEST_CASE("journal failure closes the gate except during an emergency") {
   (void)c.on_decision(record(core::Outcome::open, core::Reason::ok), clk.at(0s));
   Effects e = c.on_journal_failure(clk.at(0s));
   CHECK(e.relay == false);
-  CHECK(e.show == out_of_service_indicator());
+  CHECK(e.show == out_of_service_indicator("journal failing"));
+  CHECK(c.out_of_service_causes().has(OutOfService::journal_failing));
   GateController d(test_gate(), {});
   (void)d.start(clk.at(0s));
   (void)d.on_emergency(true, clk.at(0s));
@@ -227,39 +229,67 @@ TEST_CASE("custom timings are honoured") {
   CHECK(c.on_tick(clk.at(4500ms)).show == idle_indicator());
 }
 
-TEST_CASE("out of service with a detail line: shown, changed, cleared with the state") {
+TEST_CASE("out of service for several reasons at once: all on the detail line, back when none") {
   GateController c(test_gate(), {});
   Clock clk;
   (void)c.start(clk.at(0s));
-  Effects out = c.on_out_of_service(true, clk.at(1s), "journal full");
+  Effects out = c.set_out_of_service(OutOfService::journal_full, true, clk.at(1s));
   REQUIRE(out.show.has_value());
   CHECK(out.show->text_en == "Out of service");
   CHECK(out.show->text_zh == "暂停服务");
   CHECK(out.show->detail == "journal full");
-  // The same state again changes nothing; another reason's detail is shown.
-  CHECK_FALSE(c.on_out_of_service(true, clk.at(2s), "journal full").show.has_value());
-  Effects other = c.on_out_of_service(true, clk.at(3s));
-  CHECK(other.show == out_of_service_indicator());
-  (void)c.on_out_of_service(true, clk.at(4s), "journal full");
-  Effects back = c.on_out_of_service(false, clk.at(5s), "journal full");
+  // The same reason again changes nothing; a second one is added (in declaration order).
+  CHECK_FALSE(c.set_out_of_service(OutOfService::journal_full, true, clk.at(2s)).show.has_value());
+  Effects two = c.set_out_of_service(OutOfService::sensor_stuck, true, clk.at(3s));
+  CHECK(two.show == out_of_service_indicator("journal full, passage sensor"));
+  Effects three = c.set_out_of_service(OutOfService::no_cache, true, clk.at(3s));
+  CHECK(three.show == out_of_service_indicator("no cache, journal full, passage sensor"));
+  // One clears: still out for the others.
+  Effects one_less = c.set_out_of_service(OutOfService::journal_full, false, clk.at(4s));
+  CHECK(one_less.show == out_of_service_indicator("no cache, passage sensor"));
+  CHECK(c.out_of_service());
+  (void)c.set_out_of_service(OutOfService::no_cache, false, clk.at(4s));
+  Effects back = c.set_out_of_service(OutOfService::sensor_stuck, false, clk.at(5s));
   CHECK(back.show == idle_indicator());
-  // A gate closed by it decides nothing open while out: the idle screen after a deny is still out.
-  (void)c.on_out_of_service(true, clk.at(6s), "journal full");
+  CHECK_FALSE(c.out_of_service());
+  CHECK(c.out_of_service_causes().empty());
+  // A result on the display keeps its text until it ends, then the idle screen is still out.
+  (void)c.set_out_of_service(OutOfService::barrier_fault, true, clk.at(6s));
   (void)c.on_decision(record(core::Outcome::deny, core::Reason::out_of_service), clk.at(7s));
+  CHECK_FALSE(c.set_out_of_service(OutOfService::clock_behind, true, clk.at(8s)).show.has_value());
   Effects idle = c.on_tick(clk.at(10s));
-  CHECK(idle.show == out_of_service_indicator("journal full"));
+  CHECK(idle.show == out_of_service_indicator("barrier, clock behind"));
+}
+
+TEST_CASE("every condition has its short text") {
+  CHECK(condition_text(OutOfService::no_cache) == "no cache");
+  CHECK(condition_text(OutOfService::reader_down) == "reader down");
+  CHECK(condition_text(OutOfService::journal_failing) == "journal failing");
+  CHECK(condition_text(OutOfService::journal_full) == "journal full");
+  CHECK(condition_text(OutOfService::sensor_stuck) == "passage sensor");
+  CHECK(condition_text(OutOfService::barrier_fault) == "barrier");
+  CHECK(condition_text(OutOfService::clock_behind) == "clock behind");
+  CHECK(condition_text(StaffAlarm::journal_full) == "journal full");
+  CHECK(condition_text(StaffAlarm::scanner_down) == "scanner down");
+  CHECK(condition_text(StaffAlarm::clock_jumped) == "clock jumped");
+  Conditions<StaffAlarm> alarms;
+  CHECK(describe(alarms).empty());
+  CHECK(alarms.set(StaffAlarm::clock_jumped, true));
+  CHECK(alarms.set(StaffAlarm::scanner_down, true));
+  CHECK_FALSE(alarms.set(StaffAlarm::scanner_down, true));
+  CHECK(describe(alarms) == "alarm: scanner down, clock jumped");
 }
 
 TEST_CASE("an alarm goes on the detail line of the idle screen and of every result") {
   GateController c(test_gate(), {});
   Clock clk;
   (void)c.start(clk.at(0s));
-  Effects set = c.set_alarm("alarm: journal full", clk.at(1s));
+  Effects set = c.set_alarm(StaffAlarm::journal_full, true, clk.at(1s));
   REQUIRE(set.show.has_value());
   hal::IndicatorState idle = idle_indicator();
   idle.detail = "alarm: journal full";
   CHECK(set.show == idle);
-  CHECK_FALSE(c.set_alarm("alarm: journal full", clk.at(1s)).show.has_value());
+  CHECK_FALSE(c.set_alarm(StaffAlarm::journal_full, true, clk.at(1s)).show.has_value());
 
   // A result keeps its own detail (the health colour) with the alarm after it.
   core::DecisionRecord open = record(core::Outcome::open, core::Reason::ok);
@@ -275,6 +305,24 @@ TEST_CASE("an alarm goes on the detail line of the idle screen and of every resu
   CHECK(deny.show->detail == "alarm: journal full");
 
   // Cleared: a result on the display keeps its text until it ends; the next idle has no alarm.
-  CHECK_FALSE(c.set_alarm("", clk.at(5s)).show.has_value());
+  CHECK_FALSE(c.set_alarm(StaffAlarm::journal_full, false, clk.at(5s)).show.has_value());
   CHECK(c.on_tick(clk.at(7s)).show == idle_indicator());
+}
+
+TEST_CASE("alarms stay on the out-of-service screen, after its reasons") {
+  GateController c(test_gate(), {});
+  Clock clk;
+  (void)c.start(clk.at(0s));
+  (void)c.set_alarm(StaffAlarm::scanner_down, true, clk.at(1s));
+  Effects out = c.set_out_of_service(OutOfService::sensor_stuck, true, clk.at(2s));
+  REQUIRE(out.show.has_value());
+  CHECK(out.show->detail == "passage sensor; alarm: scanner down");
+  Effects more = c.set_alarm(StaffAlarm::clock_jumped, true, clk.at(3s));
+  REQUIRE(more.show.has_value());
+  CHECK(more.show->detail == "passage sensor; alarm: scanner down, clock jumped");
+  (void)c.set_alarm(StaffAlarm::scanner_down, false, clk.at(4s));
+  (void)c.set_alarm(StaffAlarm::clock_jumped, false, clk.at(4s));
+  Effects only_out = c.set_out_of_service(OutOfService::sensor_stuck, true, clk.at(5s));
+  CHECK_FALSE(only_out.show.has_value());
+  CHECK(c.shown() == out_of_service_indicator("passage sensor"));
 }

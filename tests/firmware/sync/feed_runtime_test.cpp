@@ -58,7 +58,7 @@ TEST_CASE("GateRuntime: a missing cache made by the first sync puts the gate in 
   REQUIRE(made.ok());
   auto& gate = **made;
   CHECK_FALSE(gate.runtime().cache_usable());
-  CHECK(gate.indicator().current() == gate::control::out_of_service_indicator());
+  CHECK(gate.indicator().current() == gate::control::out_of_service_indicator("no cache"));
 
   // The sync thread started with the runtime; the loop carries on meanwhile.
   REQUIRE(gate.runtime().syncer() != nullptr);
