@@ -7,6 +7,14 @@
 // mutex and journaled (sync_success / sync_failure) by the loop thread in run_once(). With
 // journal_max_size set, run_once() also keeps the journal's disk budget (control::JournalBudget)
 // after appends, pruning acknowledged rows on the loop's connection when it is reached.
+//
+// The cache is watched on the loop thread (keep_cache): a cache whose reads fail (the validator's
+// failing streak), or whose path no longer names the file the gate reads (moved, replaced, turned
+// into something else), is closed and the gate goes out of service (decisions.md row 2). Every
+// kCacheRecheck it is reopened and checked (store::CacheReader::check); when it reads again it is
+// given back to the validator and the gate is in service. A cache SQLite calls damaged is not
+// retried: it is moved aside (kept for diagnosis, never deleted) and the feed syncer is asked for
+// a new one from the snapshot, which the loop adopts when the syncer says it exists.
 #pragma once
 
 #include <atomic>
@@ -45,9 +53,10 @@ class GateRuntime {
   GateRuntime(const GateRuntime&) = delete;
   GateRuntime& operator=(const GateRuntime&) = delete;
 
-  // One loop iteration, on the loop thread. When the gate started without a usable cache and the
-  // syncer has since made one, it is opened here first (on this thread: the reader's connection
-  // belongs to it) and given to the validator, so the gate returns to service without a restart.
+  // One loop iteration, on the loop thread. The cache watch runs first (on this thread: the
+  // reader's connection belongs to it): when the gate has no usable cache and the syncer has since
+  // made one, or a recheck finds the cache readable again, it is opened and given to the
+  // validator, so the gate returns to service without a restart.
   Status run_once();
 
   control::MainLoop& loop() { return *loop_; }
@@ -56,6 +65,10 @@ class GateRuntime {
     return budget_ ? budget_->state() : control::JournalSpace::ok;
   }
   bool cache_usable() const { return cache_.has_value(); }
+  const std::string& cache_path() const { return cache_path_; }
+  // How often a cache that cannot be used is tried again, and how often a cache in use is checked
+  // to still be the file at cache_path (one stat()).
+  static constexpr Duration kCacheRecheck = std::chrono::seconds(5);
   // The feed syncer, or null without feed_url (or when it could not be set up: logged).
   sync::FeedSyncer* syncer() { return syncer_.get(); }
   // The journal uploader, or null without collector_url (or when it could not be set up: logged).
@@ -65,7 +78,13 @@ class GateRuntime {
   GateRuntime() = default;
   void start_syncer(const Config& config, const hal::Clock& clock);
   void start_uploader(const Config& config, const hal::Clock& clock);
-  void adopt_new_cache();
+  // The cache watch (see the header comment), at the top of run_once().
+  void keep_cache();
+  void drop_cache(const std::string& why, bool damaged);
+  void reopen_cache(bool synced);
+  void set_aside_damaged_cache();
+  bool cache_file_moved() const;
+  void use_cache(store::CacheReader reader);
   Status journal_sync_outcomes();
   void make_budget(const control::JournalBudgetConfig& config);
 
@@ -78,6 +97,9 @@ class GateRuntime {
   std::string cache_path_;
   const hal::Clock* clock_ = nullptr;
   std::atomic<bool> cache_made_{false};       // set by the sync thread, read by the loop thread
+  std::optional<MonoInstant> next_cache_check_;  // the cache watch's next look
+  std::string cache_problem_logged_;  // the reopen failure last logged (one line per change)
+  std::uint64_t cache_dev_ = 0, cache_ino_ = 0;  // the file cache_ reads
   // Sync outcomes (true: good) not yet journaled: the sync thread appends, the loop thread takes.
   std::mutex sync_outcomes_mutex_;
   std::vector<bool> sync_outcomes_;
