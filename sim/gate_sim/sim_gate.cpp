@@ -2,6 +2,7 @@
 
 #include "sim/cards/card_factory.h"
 #include "sim/cards/faulty_card.h"
+#include "sim/gate_sim/io_faults.h"
 
 namespace gate::sim {
 
@@ -130,6 +131,7 @@ Status SimGate::play(const ScenarioEvent& event) {
       mechanism_.set_emergency(event.kind == K::emergency_on);
       return step();
     case K::fault:
+      if (is_io_fault(event.text)) return inject_io_fault(*this, event.text, event.on);
       return make_error(Errc::unsupported, "fault " + event.text + " is not simulated yet");
     case K::stall:
       return make_error(Errc::unsupported, "stall is not simulated yet");
