@@ -10,7 +10,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <thread>
 
 #include "firmware/gate/gate_controller.h"
 #include "firmware/store/iso_time.h"
@@ -68,11 +70,11 @@ class Bench {
     INFO(line << ": " << (s.ok() ? std::string() : s.error().message));
     REQUIRE(s.ok());
   }
-  // Taps `key` half an hour after the last tap (the demo's anti-passback window is 20 minutes) and
+  // Taps `key` 21 minutes after the last tap (the demo's anti-passback window is 20 minutes) and
   // past the loop's hold-off for a credential seen again; the reason of the one decision it made.
   Reason tap(const std::string& key = kGreen) {
     play("wait 2s");
-    gate_->clock().set_wall(gate_->clock().wall_now() + minutes(30));
+    gate_->clock().set_wall(gate_->clock().wall_now() + minutes(21));
     const std::size_t before = reasons.size();
     play("tap " + key);
     REQUIRE(reasons.size() == before + 1);
@@ -94,6 +96,46 @@ class Bench {
   gate::app::Config config_;
   std::unique_ptr<gate::sim::SimGate> gate_;
 };
+
+// The demo's records published as a signed feed (a snapshot at kStart, valid for an hour) and
+// served by the simulator's loopback feed server, which the bench's gate syncs from.
+struct FeedSite {
+  explicit FeedSite(Bench& b) {
+    feed.now = kStart;
+    std::ifstream in(kDemoRecords);
+    records.assign(std::istreambuf_iterator<char>(in), {});
+    feed.publish(1, records, "", true);
+    gate::sim::FeedServerOptions options;
+    options.root = feed.path();
+    options.ca_cert_path = b.dir.file("feed-ca.pem");
+    auto started = gate::sim::FeedServer::start(options);
+    REQUIRE(started.ok());
+    server = std::move(started).value();
+    const std::string key_pem = b.dir.file("feed-key.pem");
+    std::ofstream(key_pem) << feed.key.public_key_pem().value();
+    auto& c = b.config();
+    REQUIRE(gate::app::set_config_value(c, "feed_url", server->base_url()).ok());
+    REQUIRE(gate::app::set_config_value(c, "feed_interval", "1h").ok());
+    c.feed.ca_file = options.ca_cert_path;
+    c.feed.server_name = gate::sim::FeedServer::server_name();
+    c.feed.key_file = key_pem;
+    REQUIRE(gate::app::validate_config(c).ok());
+  }
+  feed_test::TestFeed feed;
+  std::string records;
+  std::unique_ptr<gate::sim::FeedServer> server;
+};
+
+// Starts the bench's gate on the feed without a cache: the first sync makes it.
+gate::sim::SimGate& start_on_feed(Bench& b, FeedSite& site) {
+  auto& gate = b.start();
+  gate.attach_feed_server(site.server.get());
+  REQUIRE(gate.runtime().syncer() != nullptr);
+  REQUIRE(gate.runtime().syncer()->wait_for_attempts(1, seconds(30)).good_syncs == 1);
+  REQUIRE(gate.step().ok());
+  REQUIRE(gate.runtime().cache_usable());
+  return gate;
+}
 
 void reader_gone_and_back(Bench& b, feed_site::AllLogs& logs) {
   CHECK(b.tap() == Reason::ok);
@@ -226,4 +268,126 @@ TEST_CASE("fault cache-corrupt without a feed: out of service, the file kept asi
   CHECK(count(lines, "app: cache damaged, gate out of service") == 1);
   CHECK(count(lines, "app: damaged cache kept as ") == 1);
   CHECK(count(lines, "app: cache readable, gate back in service") == 1);
+}
+
+TEST_CASE("fault cache-corrupt with a feed: the gate rebuilds its cache from the snapshot") {
+  feed_site::AllLogs logs;
+  Bench b;
+  FeedSite site(b);
+  auto& gate = start_on_feed(b, site);
+  CHECK(b.tap() == Reason::ok);
+  logs.take();
+  b.play("fault cache-corrupt on");
+  CHECK(b.tap() == Reason::out_of_service);
+  // The runtime set the file aside and asked the sync thread for a new one, which it builds from
+  // the snapshot at once (not at its next interval, an hour away).
+  auto status = gate.runtime().syncer()->wait_for_attempts(2, seconds(30));
+  REQUIRE(status.good_syncs == 2);
+  b.play("wait 3s");  // the loop adopts it; the last result's screen (2 s) is over
+  CHECK_FALSE(b.out_of_service());
+  CHECK(b.tap() == Reason::ok);
+  auto lines = logs.take();
+  CHECK(count(lines, "app: cache damaged, gate out of service") == 1);
+  CHECK(count(lines, "app: damaged cache kept as ") == 1);
+  CHECK(count(lines, "feed: cache set aside as damaged: rebuilding it from the snapshot") == 1);
+  CHECK(count(lines, "feed: feed sync: sequence 0 -> 1, snapshot") == 1);
+  CHECK(count(lines, "app: cache synced, gate back in service") == 1);
+}
+
+TEST_CASE("fault feed-garbage: syncs fail (logged once), the gate decides on its last cache until "
+          "it is stale, and the next sync after the fault recovers") {
+  feed_site::AllLogs logs;
+  Bench b;
+  FeedSite site(b);
+  auto& gate = start_on_feed(b, site);
+  auto* syncer = gate.runtime().syncer();
+  syncer->stop();  // the syncs below are the test's, at the instants it names
+  logs.take();
+  b.play("fault feed-garbage on");
+  CHECK_FALSE(syncer->run_once(kStart + minutes(1)).ok());
+  CHECK_FALSE(syncer->run_once(kStart + minutes(2)).ok());
+  CHECK(site.server->garbled() >= 2);
+  b.play("wait 1s");
+  CHECK(b.events_of(EventKind::sync_failure) == 2);
+  CHECK(b.tap() == Reason::ok);  // the last good cache
+
+  // Past max_cache_age_minutes (1440) since the last good sync: the policy's `stale`.
+  gate.clock().set_wall(kStart + hours(25));
+  CHECK(b.tap() == Reason::cache_stale);  // staff_check: unconfirmed, a deny after 20 s
+  b.play("wait 21s");
+
+  b.play("fault feed-garbage off");
+  site.feed.now = gate.clock().wall_now();  // a manifest the gate's clock finds current
+  site.feed.publish(2, site.records, "", true);
+  REQUIRE(syncer->run_once(gate.clock().wall_now()).ok());
+  b.play("wait 1s");
+  CHECK(b.events_of(EventKind::sync_success) == 2);
+  CHECK(b.tap() == Reason::ok);
+  auto lines = logs.take();
+  CHECK(count(lines, "feed: feed sync refused: manifest.gfd: ") == 1);  // once, not per sync
+  CHECK(count(lines, "feed: feed sync: sequence 1 -> 2") == 1);
+}
+
+TEST_CASE("fault feed-slow: a sync held up by the server never holds up the loop") {
+  feed_site::AllLogs logs;
+  Bench b;
+  FeedSite site(b);
+  auto& gate = start_on_feed(b, site);
+  auto* syncer = gate.runtime().syncer();
+  syncer->stop();
+  b.play("fault feed-slow on");
+  gate::Result<gate::feed::SyncOutcome> outcome = gate::make_error(gate::Errc::io_error, "");
+  std::thread syncing([&] { outcome = syncer->run_once(kStart + minutes(1)); });
+  // Bounded: the server counts the request it holds as soon as it has read it.
+  for (int i = 0; i < 1000 && site.server->slowed() == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  CHECK(site.server->slowed() == 1);
+  // Taps decided while the sync waits for its answer.
+  CHECK(b.tap() == Reason::ok);
+  CHECK(b.tap() == Reason::ok);
+  CHECK(syncer->status().attempts == 1);  // the slow sync has not ended
+  b.play("fault feed-slow off");          // the held answer goes out now
+  syncing.join();
+  CHECK(outcome.ok());
+  b.play("wait 1s");
+  CHECK(b.events_of(EventKind::sync_success) == 2);
+}
+
+TEST_CASE("fault feed-slow: the syncer gives up at its own timeout, logged once a reason") {
+  // Real time here: the HTTPS client's socket timeouts are not on an injected clock, so they are
+  // made short (300 ms) and the server holds answers back for 60 s.
+  feed_site::AllLogs logs;
+  TempDir dir;
+  feed_test::TestFeed feed;
+  feed.publish(1, "", "", true);
+  gate::sim::FeedServerOptions options;
+  options.root = feed.path();
+  options.ca_cert_path = dir.file("ca.pem");
+  auto server = gate::sim::FeedServer::start(options);
+  REQUIRE(server.ok());
+  gate::sync::FeedSyncerConfig c;
+  c.https = gate::test::local_https_config((*server)->base_url(), options.ca_cert_path,
+                                           gate::sim::FeedServer::server_name(), seconds(60));
+  c.https.io_timeout = milliseconds(300);
+  c.cache_path = dir.file("cache.db");
+  c.staging_dir = dir.file("staging");
+  c.key_state_path = dir.file("feed-key");
+  c.configured_key = feed.pub();
+  feed_site::StillClock clock(feed.now);
+  auto syncer = gate::sync::FeedSyncer::create(c, clock);
+  REQUIRE(syncer.ok());
+  (*server)->set_fault(gate::sim::FeedFault::slow);
+  // Failed, not answered late: the server would have sent the file after 60 s. The first sync
+  // times out waiting for the answer; the server's one thread still holds that request, so the
+  // next ones time out in the TLS handshake: two reasons in three failed syncs, two lines.
+  REQUIRE_FALSE((*syncer)->run_once(feed.now).ok());
+  REQUIRE_FALSE((*syncer)->run_once(feed.now).ok());
+  REQUIRE_FALSE((*syncer)->run_once(feed.now).ok());
+  (*server)->set_fault(gate::sim::FeedFault::none);
+  REQUIRE((*syncer)->run_once(feed.now).ok());
+  auto lines = logs.take();
+  CHECK(count(lines, "feed: feed sync failed: manifest.gfd: waiting for the response head: ") == 1);
+  CHECK(count(lines, "feed: feed sync failed: manifest.gfd: tls: handshake ") == 1);
+  CHECK(count(lines, "feed: feed sync: sequence 0 -> 1, snapshot") == 1);
 }
