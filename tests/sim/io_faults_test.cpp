@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
+#include <sstream>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include "firmware/store/iso_time.h"
 #include "firmware/store/record_loader.h"
 #include "sim/gate_sim/sim_gate.h"
+#include "tests/sim/child_process.h"
 #include "tests/firmware/sync/feed_sync_site.h"
 #include "tests/support/temp_dir.h"
 
@@ -390,4 +393,40 @@ TEST_CASE("fault feed-slow: the syncer gives up at its own timeout, logged once 
   CHECK(count(lines, "feed: feed sync failed: manifest.gfd: waiting for the response head: ") == 1);
   CHECK(count(lines, "feed: feed sync failed: manifest.gfd: tls: handshake ") == 1);
   CHECK(count(lines, "feed: feed sync: sequence 0 -> 1, snapshot") == 1);
+}
+
+TEST_CASE("gate-sim run: reader-gone and cache-unreadable in a scenario, with the pn532 reader") {
+  // The real program: the records it prints show the decisions and events; the same faults as
+  // above, through the board's libnfc driver on the emulator's pty.
+  Bench b;
+  b.build_cache();
+  const std::string scenario = b.dir.file("faults.txt");
+  std::ofstream(scenario) << "clock 2022-05-23T05:00:00+08:00\n"
+                             "tap " << kGreen << "\npass\n"
+                             "fault reader-gone on\nwait 4s\nfault reader-gone off\nwait 5s\n"
+                             "clock 2022-05-23T05:30:00+08:00\n"
+                             "tap " << kGreen << "\npass\n"
+                             "fault cache-unreadable on\nwait 6s\n"
+                             "clock 2022-05-23T06:00:00+08:00\n"
+                             "tap " << kGreen << "\n"
+                             "fault cache-unreadable off\nwait 6s\n"
+                             "tap " << kGreen << "\n";
+  auto run = gate::test::run_to_end(gate::test::gate_sim(
+      {"run", "--cache", b.config().cache_path, "--gate", "L1:S07:G03:entry", "--reader", "pn532",
+       "--scenario", scenario}));
+  INFO(run.out);
+  REQUIRE(run.exit_code == 0);
+  std::vector<std::string> seen;  // reasons and events, in order
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* field : {"\"reason\":\"", "\"event\":\""}) {
+      const auto at = line.find(field);
+      if (at == std::string::npos) continue;
+      const auto from = at + std::strlen(field);
+      seen.push_back(line.substr(from, line.find('"', from) - from));
+      break;
+    }
+  }
+  CHECK(seen == std::vector<std::string>{"startup", "ok", "reader_down", "reader_up", "ok",
+                                         "out_of_service", "ok"});
 }
