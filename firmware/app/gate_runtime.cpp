@@ -198,7 +198,6 @@ Status GateRuntime::run_once() {
   return status;
 }
 
-
 namespace {
 std::uint64_t unix_seconds(Instant t) {
   return static_cast<std::uint64_t>(
@@ -285,7 +284,8 @@ void GateRuntime::reopen_cache(bool synced) {
 // and the syncer is asked for a new cache from the snapshot. Without a syncer the gate stays out
 // of service until a cache is installed at cache_path (the recheck takes it up).
 void GateRuntime::set_aside_damaged_cache() {
-  const std::string aside = cache_path_ + ".damaged-" + std::to_string(unix_seconds(clock_->wall_now()));
+  const std::string aside =
+      cache_path_ + ".damaged-" + std::to_string(unix_seconds(clock_->wall_now()));
   if (::rename(cache_path_.c_str(), aside.c_str()) != 0) {
     log(LogLevel::error, "app",
         "cannot set the damaged cache aside (" + std::string(std::strerror(errno)) +
@@ -295,7 +295,8 @@ void GateRuntime::set_aside_damaged_cache() {
   (void)::rename((cache_path_ + "-wal").c_str(), (aside + "-wal").c_str());
   (void)::unlink((cache_path_ + "-shm").c_str());
   if (syncer_) {
-    log(LogLevel::error, "app", "damaged cache kept as " + aside + "; asking the feed for a new one");
+    log(LogLevel::error, "app",
+        "damaged cache kept as " + aside + "; asking the feed for a new one");
     syncer_->request_rebuild();
   } else {
     log(LogLevel::error, "app",

@@ -96,7 +96,7 @@ class GateRuntime {
   std::unique_ptr<control::MainLoop> loop_;
   std::string cache_path_;
   const hal::Clock* clock_ = nullptr;
-  std::atomic<bool> cache_made_{false};       // set by the sync thread, read by the loop thread
+  std::atomic<bool> cache_made_{false};          // set by the sync thread, read by the loop thread
   std::optional<MonoInstant> next_cache_check_;  // the cache watch's next look
   std::string cache_problem_logged_;  // the reopen failure last logged (one line per change)
   std::uint64_t cache_dev_ = 0, cache_ino_ = 0;  // the file cache_ reads

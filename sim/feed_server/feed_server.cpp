@@ -66,9 +66,8 @@ HttpReply serve_with_faults(FeedServer::Faults& faults, std::chrono::millisecond
   std::unique_lock<std::mutex> lock(faults.mu);
   if (faults.fault == FeedFault::slow) {
     ++faults.slowed;
-    faults.changed.wait_for(lock, slow_delay, [&] {
-      return faults.stopping || faults.fault != FeedFault::slow;
-    });
+    faults.changed.wait_for(lock, slow_delay,
+                            [&] { return faults.stopping || faults.fault != FeedFault::slow; });
   }
   if (faults.fault == FeedFault::garbage) {
     ++faults.garbled;
@@ -140,9 +139,8 @@ Result<std::unique_ptr<FeedServer>> FeedServer::start(FeedServerOptions options)
   o.max_body_bytes = kMaxRefusedBody;
   auto faults = std::make_shared<Faults>();
   auto server = HttpsServer::start(
-      o, [root = std::move(options.root), faults, delay = options.slow_delay](const HttpRequest& r) {
-        return serve_with_faults(*faults, delay, root, r);
-      });
+      o, [root = std::move(options.root), faults, delay = options.slow_delay](
+             const HttpRequest& r) { return serve_with_faults(*faults, delay, root, r); });
   if (!server.ok()) {
     return make_error(server.error().code, "feed server: " + server.error().message);
   }

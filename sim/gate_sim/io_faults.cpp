@@ -73,8 +73,7 @@ Status garble(const std::string& path, std::uint64_t from, std::size_t chunk, st
   std::vector<char> junk(chunk);
   for (std::uint64_t at = from; at < static_cast<std::uint64_t>(st.st_size); at += chunk) {
     for (char& c : junk) c = static_cast<char>(byte(rng));
-    const std::size_t n =
-        static_cast<std::size_t>(std::min<std::uint64_t>(chunk, st.st_size - at));
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, st.st_size - at));
     if (::pwrite(fd.get(), junk.data(), n, static_cast<off_t>(at)) != static_cast<ssize_t>(n)) {
       return sys_error("write " + path);
     }

@@ -7,21 +7,21 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstring>
-#include <sstream>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "firmware/gate/gate_controller.h"
 #include "firmware/store/iso_time.h"
 #include "firmware/store/record_loader.h"
 #include "sim/gate_sim/sim_gate.h"
-#include "tests/sim/child_process.h"
 #include "tests/firmware/sync/feed_sync_site.h"
+#include "tests/sim/child_process.h"
 #include "tests/support/temp_dir.h"
 
 using namespace std::chrono;
@@ -36,9 +36,8 @@ const std::string kGreen = "tu:3105170010170907984";  // the demo's green rider
 const gate::Instant kStart = *gate::store::parse_iso8601("2022-05-23T05:00:00+08:00");
 
 std::size_t count(const std::vector<std::string>& lines, const std::string& prefix) {
-  return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const auto& l) {
-    return l.rfind(prefix, 0) == 0;
-  }));
+  return static_cast<std::size_t>(std::count_if(
+      lines.begin(), lines.end(), [&](const auto& l) { return l.rfind(prefix, 0) == 0; }));
 }
 
 // A gate on the demo's records (or on a feed), with every decision and event it journals.
@@ -56,7 +55,8 @@ class Bench {
   gate::sim::SimGate& start() {
     auto made = gate::sim::SimGate::create(
         config_, kStart, [this](std::uint64_t, const gate::store::JournalEntry& e) {
-          if (auto* d = std::get_if<gate::core::DecisionRecord>(&e)) reasons.push_back(d->decision.reason);
+          if (auto* d = std::get_if<gate::core::DecisionRecord>(&e))
+            reasons.push_back(d->decision.reason);
           if (auto* ev = std::get_if<gate::core::GateEvent>(&e)) events.push_back(ev->kind);
         });
     INFO((made.ok() ? std::string() : made.error().message));
@@ -85,7 +85,8 @@ class Bench {
     return reasons.back();
   }
   bool out_of_service() const {
-    return gate_->indicator().current().text_en == gate::control::out_of_service_indicator().text_en;
+    return gate_->indicator().current().text_en ==
+           gate::control::out_of_service_indicator().text_en;
   }
   std::size_t events_of(EventKind kind) const {
     return static_cast<std::size_t>(std::count(events.begin(), events.end(), kind));
@@ -239,8 +240,9 @@ TEST_CASE("fault cache-unreadable: out of service while it lasts, in service aga
   CHECK(count(lines, "app: cache readable, gate back in service") == 1);
 }
 
-TEST_CASE("fault cache-corrupt without a feed: out of service, the file kept aside, a new cache "
-          "installed is taken up") {
+TEST_CASE(
+    "fault cache-corrupt without a feed: out of service, the file kept aside, a new cache "
+    "installed is taken up") {
   feed_site::AllLogs logs;
   Bench b;
   b.build_cache();
@@ -248,7 +250,7 @@ TEST_CASE("fault cache-corrupt without a feed: out of service, the file kept asi
   CHECK(b.tap() == Reason::ok);
   logs.take();
   b.play("fault cache-corrupt on");
-  b.play("fault cache-corrupt off");  // nothing to undo
+  b.play("fault cache-corrupt off");         // nothing to undo
   CHECK(b.tap() == Reason::out_of_service);  // the tap met the damage
   b.play("wait 1s");
   CHECK(b.out_of_service());
@@ -297,8 +299,9 @@ TEST_CASE("fault cache-corrupt with a feed: the gate rebuilds its cache from the
   CHECK(count(lines, "app: cache synced, gate back in service") == 1);
 }
 
-TEST_CASE("fault feed-garbage: syncs fail (logged once), the gate decides on its last cache until "
-          "it is stale, and the next sync after the fault recovers") {
+TEST_CASE(
+    "fault feed-garbage: syncs fail (logged once), the gate decides on its last cache until "
+    "it is stale, and the next sync after the fault recovers") {
   feed_site::AllLogs logs;
   Bench b;
   FeedSite site(b);
@@ -402,18 +405,25 @@ TEST_CASE("gate-sim run: reader-gone and cache-unreadable in a scenario, with th
   b.build_cache();
   const std::string scenario = b.dir.file("faults.txt");
   std::ofstream(scenario) << "clock 2022-05-23T05:00:00+08:00\n"
-                             "tap " << kGreen << "\npass\n"
+                             "tap "
+                          << kGreen
+                          << "\npass\n"
                              "fault reader-gone on\nwait 4s\nfault reader-gone off\nwait 5s\n"
                              "clock 2022-05-23T05:30:00+08:00\n"
-                             "tap " << kGreen << "\npass\n"
+                             "tap "
+                          << kGreen
+                          << "\npass\n"
                              "fault cache-unreadable on\nwait 6s\n"
                              "clock 2022-05-23T06:00:00+08:00\n"
-                             "tap " << kGreen << "\n"
+                             "tap "
+                          << kGreen
+                          << "\n"
                              "fault cache-unreadable off\nwait 6s\n"
-                             "tap " << kGreen << "\n";
-  auto run = gate::test::run_to_end(gate::test::gate_sim(
-      {"run", "--cache", b.config().cache_path, "--gate", "L1:S07:G03:entry", "--reader", "pn532",
-       "--scenario", scenario}));
+                             "tap "
+                          << kGreen << "\n";
+  auto run = gate::test::run_to_end(
+      gate::test::gate_sim({"run", "--cache", b.config().cache_path, "--gate", "L1:S07:G03:entry",
+                            "--reader", "pn532", "--scenario", scenario}));
   INFO(run.out);
   REQUIRE(run.exit_code == 0);
   std::vector<std::string> seen;  // reasons and events, in order
