@@ -234,6 +234,13 @@ void GateRuntime::keep_cache() {
     } else if (due && cache_file_moved()) {
       drop_cache("cache file " + cache_path_ + " is no longer the one open", false);
       reopen_cache(false);  // a cache put in its place is taken up at once
+    } else if (due) {
+      // One small read, so damage is found by the gate and not by the next rider to tap.
+      auto state = cache_->sync_state();
+      if (!state.ok()) {
+        drop_cache("cache unreadable, gate out of service: " + state.error().message,
+                   cache_->damage_seen());
+      }
     }
     return;
   }

@@ -9,8 +9,9 @@
 // after appends, pruning acknowledged rows on the loop's connection when it is reached.
 //
 // The cache is watched on the loop thread (keep_cache): a cache whose reads fail (the validator's
-// failing streak), or whose path no longer names the file the gate reads (moved, replaced, turned
-// into something else), is closed and the gate goes out of service (decisions.md row 2). Every
+// failing streak, or the sync-state read the watch makes every kCacheRecheck), or whose path no
+// longer names the file the gate reads (moved, replaced, turned into something else), is closed
+// and the gate goes out of service (decisions.md row 2). Every
 // kCacheRecheck it is reopened and checked (store::CacheReader::check); when it reads again it is
 // given back to the validator and the gate is in service. A cache SQLite calls damaged is not
 // retried: it is moved aside (kept for diagnosis, never deleted) and the feed syncer is asked for
@@ -67,7 +68,7 @@ class GateRuntime {
   bool cache_usable() const { return cache_.has_value(); }
   const std::string& cache_path() const { return cache_path_; }
   // How often a cache that cannot be used is tried again, and how often a cache in use is checked
-  // to still be the file at cache_path (one stat()).
+  // to still be the file at cache_path and to read (one stat(), one one-row read).
   static constexpr Duration kCacheRecheck = std::chrono::seconds(5);
   // The feed syncer, or null without feed_url (or when it could not be set up: logged).
   sync::FeedSyncer* syncer() { return syncer_.get(); }

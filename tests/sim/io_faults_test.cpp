@@ -250,9 +250,8 @@ TEST_CASE(
   CHECK(b.tap() == Reason::ok);
   logs.take();
   b.play("fault cache-corrupt on");
-  b.play("fault cache-corrupt off");         // nothing to undo
-  CHECK(b.tap() == Reason::out_of_service);  // the tap met the damage
-  b.play("wait 1s");
+  b.play("fault cache-corrupt off");  // nothing to undo
+  b.play("wait 6s");                  // the runtime's recheck reads the sync state: damaged
   CHECK(b.out_of_service());
   CHECK(b.tap() == Reason::out_of_service);
   const std::string cache = b.gate().runtime().cache_path();
@@ -269,7 +268,6 @@ TEST_CASE(
   CHECK_FALSE(b.out_of_service());
   CHECK(b.tap() == Reason::ok);
   auto lines = logs.take();
-  CHECK(count(lines, "validator: cache read failing") == 1);
   CHECK(count(lines, "app: cache damaged, gate out of service") == 1);
   CHECK(count(lines, "app: damaged cache kept as ") == 1);
   CHECK(count(lines, "app: cache readable, gate back in service") == 1);
@@ -283,7 +281,7 @@ TEST_CASE("fault cache-corrupt with a feed: the gate rebuilds its cache from the
   CHECK(b.tap() == Reason::ok);
   logs.take();
   b.play("fault cache-corrupt on");
-  CHECK(b.tap() == Reason::out_of_service);
+  CHECK(b.tap() == Reason::out_of_service);  // the tap, or the 5 s recheck, met the damage
   // The runtime set the file aside and asked the sync thread for a new one, which it builds from
   // the snapshot at once (not at its next interval, an hour away).
   auto status = gate.runtime().syncer()->wait_for_attempts(2, seconds(30));
@@ -292,6 +290,7 @@ TEST_CASE("fault cache-corrupt with a feed: the gate rebuilds its cache from the
   CHECK_FALSE(b.out_of_service());
   CHECK(b.tap() == Reason::ok);
   auto lines = logs.take();
+  CHECK(count(lines, "validator: cache read failing") <= 1);  // only if the tap came first
   CHECK(count(lines, "app: cache damaged, gate out of service") == 1);
   CHECK(count(lines, "app: damaged cache kept as ") == 1);
   CHECK(count(lines, "feed: cache set aside as damaged: rebuilding it from the snapshot") == 1);
