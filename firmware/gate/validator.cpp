@@ -68,10 +68,20 @@ void Validator::note_cache_read(const Status& read) {
 }
 
 core::Policy Validator::policy_now(Instant now) {
+  Status read = ok_status();
+  core::Policy policy = read_policy(now, read);
+  // A failure starts a streak; only a whole decision's reads (decide) end one.
+  if (!read.ok()) note_cache_read(read);
+  return policy;
+}
+
+core::Policy Validator::read_policy(Instant now, Status& read) {
   if (!cache_) return core::Policy{};
   auto records = cache_->policies();
-  note_cache_read(records.ok() ? ok_status() : Status(records.error()));
-  if (!records.ok()) return core::Policy{};
+  if (!records.ok()) {
+    read = records.error();
+    return core::Policy{};
+  }
   const core::PolicyRecord* in_force = core::resolve_policy(**records, gate_, now);
   return in_force ? in_force->policy : core::Policy{};
 }
@@ -82,10 +92,11 @@ core::Decision Validator::decide(core::Presentation presented, Instant now) {
     presented.out_of_service = true;
     return core::decide(presented, facts, core::Policy{}, gate_, now);
   }
-  core::Policy policy = policy_now(now);
-  if (cache_failing_) {
-    // The policies could not be read: deciding on the default policy instead would open for
-    // riders the real one refuses.
+  Status read = ok_status();
+  core::Policy policy = read_policy(now, read);
+  if (!read.ok()) {
+    // Deciding on the default policy instead would open for riders the real one refuses.
+    note_cache_read(read);
     presented.out_of_service = true;
     return core::decide(presented, core::CacheFacts{}, policy, gate_, now);
   }
@@ -93,7 +104,8 @@ core::Decision Validator::decide(core::Presentation presented, Instant now) {
                      !presented.credential.empty();
   if (needs_facts) {
     Status looked_up = cache_->lookup(presented.credential, facts);
-    facts.last_good_sync = cache_->last_sync_state().last_good_sync;  // read by policy_now()
+    facts.last_good_sync = cache_->last_sync_state().last_good_sync;  // read by read_policy()
+    // The policies and the lookup together: the streak ends only when both read.
     note_cache_read(looked_up);
     if (!looked_up.ok()) {
       presented.out_of_service = true;

@@ -70,6 +70,8 @@ class Validator {
   std::unique_ptr<CacheKeys> keys_;
   bool cache_failing_ = false;  // the last read failed (logged once when the streak started)
   void note_cache_read(const Status& read);
+  // The policy in force, `read` set to the error when the policies cannot be read.
+  core::Policy read_policy(Instant now, Status& read);
   static constexpr int kEvictEvery = 1024;
   int entries_since_evict_ = 0;
 };
