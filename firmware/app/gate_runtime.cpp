@@ -1,5 +1,10 @@
 #include "firmware/app/gate_runtime.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "firmware/sync/feed_key.h"
@@ -54,11 +59,13 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(
   GATE_TRY_ASSIGN(store::DurableReplayGuard replay,
                   store::DurableReplayGuard::open(rt->journal_->db()));
   rt->replay_.emplace(std::move(replay));
-  auto cache = store::CacheReader::open(config.cache_path);
-  if (cache.ok()) {
-    rt->cache_.emplace(std::move(*cache));
+  rt->cache_path_ = config.cache_path;
+  store::CacheCheck cache = store::CacheReader::check(config.cache_path);
+  if (cache.condition == store::CacheCondition::good) {
+    rt->use_cache(std::move(*cache.reader));
   } else {
-    log(LogLevel::error, "app", "cache unusable, gate out of service: " + cache.error().message);
+    log(LogLevel::error, "app", "cache unusable, gate out of service: " + cache.detail);
+    rt->cache_problem_logged_ = cache.detail;
   }
   GATE_TRY(rt->passback_.load(*rt->journal_, now - kPassbackHorizon));
   core::Trc1Options code_options;
@@ -68,6 +75,7 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(
   rt->clock_ = &devices.clock;
   rt->thread_clock_ = thread_clock ? thread_clock : &devices.clock;
   rt->watchdog_timeout_ = config.watchdog_timeout;
+  rt->next_cache_check_ = devices.clock.mono_now() + kCacheRecheck;
   GateRuntime* self = rt.get();
   loop_config.healthy = [self] { return self->threads_healthy(); };
   rt->loop_ = std::make_unique<control::MainLoop>(
@@ -78,8 +86,8 @@ Result<std::unique_ptr<GateRuntime>> GateRuntime::start(
       });
   rt->make_budget(config.journal_budget);
   GATE_TRY(rt->loop_->start());
-  rt->cache_path_ = config.cache_path;
   if (!config.feed.url.empty()) rt->start_syncer(config, devices.clock);
+  if (cache.condition == store::CacheCondition::damaged) rt->set_aside_damaged_cache();
   if (!config.collector.url.empty()) rt->start_uploader(config, devices.clock);
   return rt;
 }
@@ -150,26 +158,13 @@ void GateRuntime::start_syncer(const Config& config, const hal::Clock& clock) {
   syncer_ = std::move(*syncer);
   // One step: a file's download within the request timeout, or verifying and applying them.
   syncer_->set_heartbeat(watch_thread("feed syncer", download_bound + kFeedApplyAllowance));
-  if (!cache_) {
-    syncer_->set_on_good_sync([this](const feed::SyncOutcome&) { cache_made_ = true; });
-  }
+  // Every good sync, not only the first: a cache taken away as damaged is rebuilt by a later one.
+  syncer_->set_on_good_sync([this](const feed::SyncOutcome&) { cache_made_ = true; });
   syncer_->set_on_sync_end([this](bool ok) {
     std::lock_guard<std::mutex> lock(sync_outcomes_mutex_);
     if (sync_outcomes_.size() < kMaxPendingSyncOutcomes) sync_outcomes_.push_back(ok);
   });
   syncer_->start();
-}
-
-void GateRuntime::adopt_new_cache() {
-  cache_made_ = false;
-  auto cache = store::CacheReader::open(cache_path_);
-  if (!cache.ok()) {
-    log(LogLevel::error, "app", "synced cache unusable: " + cache.error().message);
-    return;
-  }
-  cache_.emplace(std::move(*cache));
-  validator_->attach_cache(&*cache_);
-  log(LogLevel::info, "app", "cache synced, gate back in service");
 }
 
 // The budget's hooks on the loop's own journal connection. Its prune is the emergency path:
@@ -236,7 +231,7 @@ Status GateRuntime::journal_sync_outcomes() {
 }
 
 Status GateRuntime::run_once() {
-  if (!cache_ && cache_made_.load()) adopt_new_cache();
+  keep_cache();
   Status status = loop_->run_once();
   Status synced = journal_sync_outcomes();
   if (status.ok()) status = std::move(synced);
@@ -250,6 +245,119 @@ Status GateRuntime::run_once() {
     loop_->set_journal_space(now);
   }
   return status;
+}
+
+namespace {
+std::uint64_t unix_seconds(Instant t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+}  // namespace
+
+void GateRuntime::use_cache(store::CacheReader reader) {
+  cache_.emplace(std::move(reader));
+  struct stat st {};
+  if (::stat(cache_path_.c_str(), &st) == 0) {
+    cache_dev_ = static_cast<std::uint64_t>(st.st_dev);
+    cache_ino_ = static_cast<std::uint64_t>(st.st_ino);
+  }
+  cache_problem_logged_.clear();
+}
+
+// Whether cache_path no longer names the file cache_ reads: moved, deleted, replaced by another
+// file or by something that is not a file. One stat(), cheap enough for every recheck.
+bool GateRuntime::cache_file_moved() const {
+  struct stat st {};
+  if (::stat(cache_path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return true;
+  return static_cast<std::uint64_t>(st.st_dev) != cache_dev_ ||
+         static_cast<std::uint64_t>(st.st_ino) != cache_ino_;
+}
+
+void GateRuntime::keep_cache() {
+  const MonoInstant now = clock_->mono_now();
+  const bool due = !next_cache_check_ || now >= *next_cache_check_;
+  if (due) next_cache_check_ = now + kCacheRecheck;
+  if (cache_) {
+    if (validator_->cache_failing()) {
+      drop_cache("cache unreadable, gate out of service", cache_->damage_seen());
+    } else if (due && cache_file_moved()) {
+      drop_cache("cache file " + cache_path_ + " is no longer the one open", false);
+      reopen_cache(false);  // a cache put in its place is taken up at once
+    } else if (due) {
+      // One small read, so damage is found by the gate and not by the next rider to tap.
+      auto state = cache_->sync_state();
+      if (!state.ok()) {
+        drop_cache("cache unreadable, gate out of service: " + state.error().message,
+                   cache_->damage_seen());
+      }
+    }
+    return;
+  }
+  if (cache_made_.exchange(false)) {
+    reopen_cache(true);
+  } else if (due) {
+    reopen_cache(false);
+  }
+}
+
+// Takes the cache away from the validator (the gate goes out of service at this iteration's
+// service check) and closes it; a damaged one is set aside for the syncer to rebuild.
+void GateRuntime::drop_cache(const std::string& why, bool damaged) {
+  validator_->detach_cache();
+  cache_.reset();
+  cache_made_ = false;
+  log(LogLevel::error, "app", damaged ? "cache damaged, gate out of service" : why);
+  cache_problem_logged_ = damaged ? "damaged" : why;
+  if (damaged) set_aside_damaged_cache();
+}
+
+// Tries the cache at cache_path; `synced`: the syncer just said it made or updated one.
+void GateRuntime::reopen_cache(bool synced) {
+  store::CacheCheck check = store::CacheReader::check(cache_path_);
+  if (check.condition == store::CacheCondition::good) {
+    use_cache(std::move(*check.reader));
+    validator_->attach_cache(&*cache_);
+    log(LogLevel::info, "app",
+        synced ? "cache synced, gate back in service" : "cache readable, gate back in service");
+    return;
+  }
+  if (check.condition == store::CacheCondition::damaged) {
+    log(LogLevel::error, "app", "cache damaged: " + check.detail);
+    cache_problem_logged_ = check.detail;
+    set_aside_damaged_cache();
+    return;
+  }
+  // Unreadable (missing while the syncer builds it, a directory, I/O errors): tried again at the
+  // next recheck, logged only when the reason changes.
+  if (check.detail != cache_problem_logged_) {
+    log(LogLevel::warning, "app", "cache still unusable: " + check.detail);
+    cache_problem_logged_ = check.detail;
+  }
+}
+
+// The damaged file and its WAL move to <cache>.damaged-<unix time> (kept for whoever looks into
+// why), its shared-memory index is dropped (rebuilt from the WAL by whoever opens the aside file),
+// and the syncer is asked for a new cache from the snapshot. Without a syncer the gate stays out
+// of service until a cache is installed at cache_path (the recheck takes it up).
+void GateRuntime::set_aside_damaged_cache() {
+  const std::string aside =
+      cache_path_ + ".damaged-" + std::to_string(unix_seconds(clock_->wall_now()));
+  if (::rename(cache_path_.c_str(), aside.c_str()) != 0) {
+    log(LogLevel::error, "app",
+        "cannot set the damaged cache aside (" + std::string(std::strerror(errno)) +
+            "); it stays out of service");
+    return;
+  }
+  (void)::rename((cache_path_ + "-wal").c_str(), (aside + "-wal").c_str());
+  (void)::unlink((cache_path_ + "-shm").c_str());
+  if (syncer_) {
+    log(LogLevel::error, "app",
+        "damaged cache kept as " + aside + "; asking the feed for a new one");
+    syncer_->request_rebuild();
+  } else {
+    log(LogLevel::error, "app",
+        "damaged cache kept as " + aside + "; no feed configured: install a cache to resume");
+  }
 }
 
 }  // namespace gate::app

@@ -15,6 +15,15 @@
 // a thread going again is logged once too and the kicks resume. A journal that cannot take
 // records is NOT unhealthy: that is a defined state (out of service), which a reset would not
 // cure.
+//
+// The cache is watched on the loop thread (keep_cache): a cache whose reads fail (the validator's
+// failing streak, or the sync-state read the watch makes every kCacheRecheck), or whose path no
+// longer names the file the gate reads (moved, replaced, turned into something else), is closed
+// and the gate goes out of service (decisions.md row 2). Every
+// kCacheRecheck it is reopened and checked (store::CacheReader::check); when it reads again it is
+// given back to the validator and the gate is in service. A cache SQLite calls damaged is not
+// retried: it is moved aside (kept for diagnosis, never deleted) and the feed syncer is asked for
+// a new one from the snapshot, which the loop adopts when the syncer says it exists.
 #pragma once
 
 #include <atomic>
@@ -56,9 +65,10 @@ class GateRuntime {
   GateRuntime(const GateRuntime&) = delete;
   GateRuntime& operator=(const GateRuntime&) = delete;
 
-  // One loop iteration, on the loop thread. When the gate started without a usable cache and the
-  // syncer has since made one, it is opened here first (on this thread: the reader's connection
-  // belongs to it) and given to the validator, so the gate returns to service without a restart.
+  // One loop iteration, on the loop thread. The cache watch runs first (on this thread: the
+  // reader's connection belongs to it): when the gate has no usable cache and the syncer has since
+  // made one, or a recheck finds the cache readable again, it is opened and given to the
+  // validator, so the gate returns to service without a restart.
   Status run_once();
 
   control::MainLoop& loop() { return *loop_; }
@@ -67,6 +77,10 @@ class GateRuntime {
     return budget_ ? budget_->state() : control::JournalSpace::ok;
   }
   bool cache_usable() const { return cache_.has_value(); }
+  const std::string& cache_path() const { return cache_path_; }
+  // How often a cache that cannot be used is tried again, and how often a cache in use is checked
+  // to still be the file at cache_path and to read (one stat(), one one-row read).
+  static constexpr Duration kCacheRecheck = std::chrono::seconds(5);
   // The feed syncer, or null without feed_url (or when it could not be set up: logged).
   sync::FeedSyncer* syncer() { return syncer_.get(); }
   // The journal uploader, or null without collector_url (or when it could not be set up: logged).
@@ -76,7 +90,13 @@ class GateRuntime {
   GateRuntime() = default;
   void start_syncer(const Config& config, const hal::Clock& clock);
   void start_uploader(const Config& config, const hal::Clock& clock);
-  void adopt_new_cache();
+  // The cache watch (see the header comment), at the top of run_once().
+  void keep_cache();
+  void drop_cache(const std::string& why, bool damaged);
+  void reopen_cache(bool synced);
+  void set_aside_damaged_cache();
+  bool cache_file_moved() const;
+  void use_cache(store::CacheReader reader);
   Status journal_sync_outcomes();
   void make_budget(const control::JournalBudgetConfig& config);
   sync::Heartbeat* watch_thread(std::string name, Duration longest_step);
@@ -97,7 +117,10 @@ class GateRuntime {
   std::unique_ptr<control::MainLoop> loop_;
   std::string cache_path_;
   const hal::Clock* clock_ = nullptr;
-  std::atomic<bool> cache_made_{false};       // set by the sync thread, read by the loop thread
+  std::atomic<bool> cache_made_{false};          // set by the sync thread, read by the loop thread
+  std::optional<MonoInstant> next_cache_check_;  // the cache watch's next look
+  std::string cache_problem_logged_;  // the reopen failure last logged (one line per change)
+  std::uint64_t cache_dev_ = 0, cache_ino_ = 0;  // the file cache_ reads
   // Sync outcomes (true: good) not yet journaled: the sync thread appends, the loop thread takes.
   std::mutex sync_outcomes_mutex_;
   std::vector<bool> sync_outcomes_;

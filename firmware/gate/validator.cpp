@@ -46,14 +46,40 @@ void Validator::attach_cache(store::CacheReader* cache) {
   if (cache_) return;
   cache_ = cache;
   keys_->attach(cache);
-  cache_error_logged_ = false;
+  cache_failing_ = false;
+}
+
+void Validator::detach_cache() {
+  cache_ = nullptr;
+  keys_->attach(nullptr);
+  cache_failing_ = false;
+}
+
+// One line when reads start failing and one when they work again: a gate whose cache broke keeps
+// being tapped, and a line per tap would bury everything else in the log.
+void Validator::note_cache_read(const Status& read) {
+  if (!read.ok()) {
+    if (!cache_failing_) log(LogLevel::error, kTag, "cache read failing: " + read.error().message);
+    cache_failing_ = true;
+  } else if (cache_failing_) {
+    log(LogLevel::info, kTag, "cache reads work again");
+    cache_failing_ = false;
+  }
 }
 
 core::Policy Validator::policy_now(Instant now) {
+  Status read = ok_status();
+  core::Policy policy = read_policy(now, read);
+  // A failure starts a streak; only a whole decision's reads (decide) end one.
+  if (!read.ok()) note_cache_read(read);
+  return policy;
+}
+
+core::Policy Validator::read_policy(Instant now, Status& read) {
   if (!cache_) return core::Policy{};
   auto records = cache_->policies();
   if (!records.ok()) {
-    log(LogLevel::error, kTag, "policies: " + records.error().message);
+    read = records.error();
     return core::Policy{};
   }
   const core::PolicyRecord* in_force = core::resolve_policy(**records, gate_, now);
@@ -66,19 +92,25 @@ core::Decision Validator::decide(core::Presentation presented, Instant now) {
     presented.out_of_service = true;
     return core::decide(presented, facts, core::Policy{}, gate_, now);
   }
-  core::Policy policy = policy_now(now);
+  Status read = ok_status();
+  core::Policy policy = read_policy(now, read);
+  if (!read.ok()) {
+    // Deciding on the default policy instead would open for riders the real one refuses.
+    note_cache_read(read);
+    presented.out_of_service = true;
+    return core::decide(presented, core::CacheFacts{}, policy, gate_, now);
+  }
   bool needs_facts = !presented.emergency && !presented.out_of_service && !presented.read_failure &&
                      !presented.credential.empty();
   if (needs_facts) {
     Status looked_up = cache_->lookup(presented.credential, facts);
-    facts.last_good_sync = cache_->last_sync_state().last_good_sync;  // read by policy_now()
+    facts.last_good_sync = cache_->last_sync_state().last_good_sync;  // read by read_policy()
+    // The policies and the lookup together: the streak ends only when both read.
+    note_cache_read(looked_up);
     if (!looked_up.ok()) {
-      if (!cache_error_logged_) log(LogLevel::error, kTag, "cache: " + looked_up.error().message);
-      cache_error_logged_ = true;
       presented.out_of_service = true;
       return core::decide(presented, core::CacheFacts{}, policy, gate_, now);
     }
-    cache_error_logged_ = false;
     facts.last_entry_here = passback_.last_entry(presented.credential);
   }
   return core::decide(presented, facts, policy, gate_, now);

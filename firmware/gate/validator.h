@@ -30,7 +30,7 @@ class Validator {
   Validator& operator=(const Validator&) = delete;
 
   // Decides on `presented` at `now`. A cache read failure makes the gate out of service for this
-  // decision (logged once per failure streak), never a crash.
+  // decision (logged once per failure streak, and once when reads work again), never a crash.
   core::Decision decide(core::Presentation presented, Instant now);
 
   // Ride-code steps 1-7 (ride-code-v1.md): the account's credential key, or the failing reason.
@@ -44,10 +44,20 @@ class Validator {
 
   bool cache_usable() const { return cache_ != nullptr; }
 
+  // Whether the last read of the cache (a lookup or the policies) failed: the cache is attached
+  // but cannot be read now (an I/O error, a corrupt page). Cleared by the next good read or by
+  // attaching another cache. GateRuntime polls it to take a broken cache away and recover.
+  bool cache_failing() const { return cache_failing_; }
+
   // Gives a validator that started without a usable cache the one that now exists (the first good
   // feed sync made it), so the gate returns to service without a restart. Only on the thread that
   // calls decide(); a cache already attached is kept (a null or second cache is ignored).
   void attach_cache(store::CacheReader* cache);
+
+  // Takes the cache away (the runtime found it unreadable or corrupt and closes it): from now on
+  // every decision is out_of_service, as with no cache, until attach_cache() gives one again.
+  // Only on the thread that calls decide().
+  void detach_cache();
 
  private:
   class CacheKeys;
@@ -58,7 +68,10 @@ class Validator {
   core::InMemoryReplayGuard own_replay_;
   core::ReplayGuard& replay_;
   std::unique_ptr<CacheKeys> keys_;
-  bool cache_error_logged_ = false;
+  bool cache_failing_ = false;  // the last read failed (logged once when the streak started)
+  void note_cache_read(const Status& read);
+  // The policy in force, `read` set to the error when the policies cannot be read.
+  core::Policy read_policy(Instant now, Status& read);
   static constexpr int kEvictEvery = 1024;
   int entries_since_evict_ = 0;
 };

@@ -106,11 +106,23 @@ class CacheWriter {
   DbHandle db_;
 };
 
+// What a fresh look at a cache file found (CacheReader::check): it reads; it cannot be read now
+// (missing, a directory, an I/O error: maybe later); or SQLite says it is damaged (a corrupt page,
+// not a database at all: it will not get better by itself).
+enum class CacheCondition { good, unreadable, damaged };
+struct CacheCheck;
+
 class CacheReader {
  public:
   // Opens an existing cache read-only. Fails with a clear message when the file is missing, not a
   // cache, or of another schema version.
   static Result<CacheReader> open(const std::string& path);
+
+  // Opens the cache and reads a little of every table the decision path uses (the sync state,
+  // the policies, one binding lookup, one issuer key): cheap whatever the cache's size, unlike a
+  // PRAGMA quick_check, so the loop thread can afford it every few seconds while out of service.
+  // A corruption confined to pages these reads do not reach is found by the taps that reach them.
+  static CacheCheck check(const std::string& path);
 
   // Binding (if any), deny-list membership and the bound identity's health, for one credential.
   // Fills those fields of `facts` and leaves the others alone.
@@ -130,8 +142,17 @@ class CacheReader {
 
   sqlite3* db() { return db_.get(); }
 
+  // Whether a read on this connection failed because SQLite found the file damaged
+  // (SQLITE_CORRUPT, SQLITE_NOTADB), as opposed to failing to read it (SQLITE_IOERR, ...).
+  bool damage_seen() const { return damage_seen_; }
+
  private:
   CacheReader() = default;
+  Status open_at(const std::string& path);
+  // sqlite_error() for this connection, noting damage_seen_ from SQLite's error code.
+  Error read_error(std::string_view what);
+  void note_damage();
+  bool damage_seen_ = false;
   DbHandle db_;
   StmtHandle lookup_stmt_;
   StmtHandle sync_stmt_;
@@ -139,6 +160,12 @@ class CacheReader {
   std::vector<core::PolicyRecord> policies_;
   std::optional<unsigned> policies_version_;
   SyncState last_sync_;
+};
+
+struct CacheCheck {
+  CacheCondition condition = CacheCondition::unreadable;
+  std::optional<CacheReader> reader;  // the open reader when good
+  std::string detail;                 // why not, for the log
 };
 
 }  // namespace gate::store

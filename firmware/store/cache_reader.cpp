@@ -90,25 +90,79 @@ Result<std::vector<core::PolicyRecord>> read_policies(sqlite3* db) {
 }  // namespace
 
 Result<CacheReader> CacheReader::open(const std::string& path) {
+  CacheReader reader;
+  GATE_TRY(reader.open_at(path));
+  return reader;
+}
+
+Status CacheReader::open_at(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
+    if (std::filesystem::exists(path, ec)) {
+      return make_error(Errc::storage_error, "cache " + path + " is not a file");
+    }
     return make_error(Errc::not_found, "cache " + path + " does not exist (build it first)");
   }
+  GATE_TRY_ASSIGN(db_, open_db(path, SQLITE_OPEN_READONLY));
+  Status opened = [&]() -> Status {
+    GATE_TRY(check_schema_version(db_.get(), kCacheSchemaVersion, path));
+    GATE_TRY(exec(db_.get(), kMmapPragma));
+    GATE_TRY_ASSIGN(lookup_stmt_, prepare(db_.get(), kLookupSql));
+    GATE_TRY_ASSIGN(sync_stmt_, prepare(db_.get(), kSyncSql));
+    GATE_TRY_ASSIGN(issuer_stmt_, prepare(db_.get(), kIssuerSql));
+    return ok_status();
+  }();
+  if (!opened.ok()) note_damage();
+  return opened;
+}
+
+CacheCheck CacheReader::check(const std::string& path) {
+  CacheCheck out;
   CacheReader reader;
-  GATE_TRY_ASSIGN(reader.db_, open_db(path, SQLITE_OPEN_READONLY));
-  GATE_TRY(check_schema_version(reader.db_.get(), kCacheSchemaVersion, path));
-  GATE_TRY(exec(reader.db_.get(), kMmapPragma));
-  GATE_TRY_ASSIGN(reader.lookup_stmt_, prepare(reader.db_.get(), kLookupSql));
-  GATE_TRY_ASSIGN(reader.sync_stmt_, prepare(reader.db_.get(), kSyncSql));
-  GATE_TRY_ASSIGN(reader.issuer_stmt_, prepare(reader.db_.get(), kIssuerSql));
-  return reader;
+  Status read = reader.open_at(path);
+  if (read.ok()) {
+    auto state = reader.sync_state();
+    if (!state.ok()) read = state.error();
+  }
+  if (read.ok()) {
+    auto policies = reader.policies();
+    if (!policies.ok()) read = policies.error();
+  }
+  if (read.ok()) {
+    // Any credential will do: the statement walks the same tables and indexes for all of them.
+    core::CacheFacts facts;
+    read = reader.lookup("probe", facts);
+  }
+  if (read.ok()) {
+    auto key = reader.issuer_key(0, 0);
+    if (!key.ok()) read = key.error();
+  }
+  if (read.ok()) {
+    out.condition = CacheCondition::good;
+    out.reader.emplace(std::move(reader));
+    return out;
+  }
+  out.condition = reader.damage_seen_ ? CacheCondition::damaged : CacheCondition::unreadable;
+  out.detail = read.error().message;
+  return out;
+}
+
+void CacheReader::note_damage() {
+  if (!db_) return;
+  const int code = sqlite3_errcode(db_.get()) & 0xff;
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) damage_seen_ = true;
+}
+
+Error CacheReader::read_error(std::string_view what) {
+  note_damage();
+  return sqlite_error(db_.get(), what);
 }
 
 Status CacheReader::lookup(std::string_view credential, core::CacheFacts& facts) {
   sqlite3_stmt* s = lookup_stmt_.get();
   StmtReset reset(s);
   bind_text(s, 1, credential);
-  if (sqlite3_step(s) != SQLITE_ROW) return sqlite_error(db_.get(), "cache lookup");
+  if (sqlite3_step(s) != SQLITE_ROW) return read_error("cache lookup");
 
   facts.denied = sqlite3_column_int(s, 4) != 0;
   if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
@@ -154,20 +208,24 @@ Result<const std::vector<core::PolicyRecord>*> CacheReader::policies() {
     GATE_TRY_ASSIGN(last_sync_, sync_state());
     unsigned v = 0;
     if (sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) {
-      return sqlite_error(db_.get(), "cache data version");
+      return read_error("cache data version");
     }
     return v;
   };
   GATE_TRY_ASSIGN(unsigned seen, data_version());
   if (policies_version_ && *policies_version_ == seen) return &policies_;
   // Policies and their scope rows come from one read transaction, so they always match.
-  GATE_TRY(exec(db_.get(), "BEGIN"));
+  if (Status begun = exec(db_.get(), "BEGIN"); !begun.ok()) {
+    note_damage();
+    return begun.error();
+  }
   Result<std::vector<core::PolicyRecord>> fresh = read_policies(db_.get());
   unsigned read_at = 0;
   int rc = sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_DATA_VERSION, &read_at);
+  if (!fresh.ok()) note_damage();  // before COMMIT sets the connection's error code again
   (void)exec(db_.get(), "COMMIT");
   if (!fresh.ok()) return fresh.error();
-  if (rc != SQLITE_OK) return sqlite_error(db_.get(), "cache data version");
+  if (rc != SQLITE_OK) return read_error("cache data version");
   policies_ = std::move(fresh).value();
   policies_version_ = read_at;
   return &policies_;
@@ -178,7 +236,7 @@ Result<SyncState> CacheReader::sync_state() {
   StmtReset reset(s);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return SyncState{};
-  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), "read sync state");
+  if (rc != SQLITE_ROW) return read_error("read sync state");
   SyncState state;
   if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
     state.last_good_sync = from_db_time(sqlite3_column_int64(s, 0));
@@ -195,7 +253,7 @@ Result<std::optional<core::IssuerKey>> CacheReader::issuer_key(std::uint16_t iss
   sqlite3_bind_int(s, 2, key_id);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_DONE) return std::optional<core::IssuerKey>();
-  if (rc != SQLITE_ROW) return sqlite_error(db_.get(), "read issuer key");
+  if (rc != SQLITE_ROW) return read_error("read issuer key");
   core::IssuerKey k;
   k.issuer_id = issuer_id;
   k.key_id = key_id;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <utility>
 
 #include "hal/log.h"
 
@@ -194,7 +195,27 @@ Status FeedSyncer::remember_rotation(const feed::Sec1Key& new_key) {
   return save_key_chain(config_.key_state_path, keys_);
 }
 
+void FeedSyncer::request_rebuild() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rebuild_requested_ = true;
+  }
+  changed_.notify_all();
+}
+
 Result<feed::SyncOutcome> FeedSyncer::sync(Instant now) {
+  bool rebuild = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rebuild = std::exchange(rebuild_requested_, false);
+  }
+  if (rebuild) {
+    // The old file was moved away by the runtime: closing this connection to it lets open_cache()
+    // find the path free and build a new cache from the snapshot.
+    log(LogLevel::info, kTag, "cache set aside as damaged: rebuilding it from the snapshot");
+    cache_.reset();
+    building_new_cache_ = false;
+  }
   if (Status s = open_cache(); !s.ok()) {
     return make_error(s.error().code, "cache: " + s.error().message);
   }
@@ -249,11 +270,12 @@ Result<feed::SyncOutcome> FeedSyncer::run_once(Instant now) {
     log(LogLevel::info, kTag, line);
   } else if (outcome.error().code == Errc::malformed) {
     line = "feed sync refused: " + outcome.error().message + "; " + cache_note_;
-    log(LogLevel::error, kTag, line);
+    if (line != last_failure_logged_) log(LogLevel::error, kTag, line);
   } else {
     line = "feed sync failed: " + outcome.error().message + "; will retry";
-    log(LogLevel::warning, kTag, line);
+    if (line != last_failure_logged_) log(LogLevel::warning, kTag, line);
   }
+  last_failure_logged_ = outcome.ok() ? std::string() : line;
   // Before the status says the sync ended, so whoever waits on the status sees the callback's
   // effect (the runtime's "cache made" flag).
   if (outcome.ok() && on_good_sync_) on_good_sync_(*outcome);
@@ -300,7 +322,7 @@ void FeedSyncer::thread_main() {
     if (heartbeat_) heartbeat_->rest();
     lock.lock();
     changed_.wait_for(lock, next_sync_delay(config_.interval, failures),
-                      [this] { return stop_requested_; });
+                      [this] { return stop_requested_ || rebuild_requested_; });
   }
 }
 

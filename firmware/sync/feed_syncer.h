@@ -2,7 +2,9 @@
 // decision loop on its own thread, its own TLS connection and its own cache connection
 // (CacheWriter); the loop never waits for it. Every file is verified against the pinned feed key
 // before anything is applied (feed::sync_once); a rotation the feed makes is persisted so a
-// restart pins the new key. One log line per sync: what was applied, or why nothing was.
+// restart pins the new key. One log line per good sync (what was applied); a failed sync logs why,
+// unless the sync before it failed the same way (a server down for an hour is one line, not one
+// per retry).
 #pragma once
 
 #include <condition_variable>
@@ -79,6 +81,13 @@ class FeedSyncer {
   FeedSyncStatus wait_for_attempts(std::uint64_t attempts, std::chrono::milliseconds bound) const;
   feed::Sec1Key pinned_key() const;
 
+  // Asks for a new cache built from the feed's snapshot: the runtime found the cache damaged,
+  // closed it and moved it (and its -wal) away from cache_path. At its next sync, which starts at
+  // once (the wait between syncs ends), the syncer drops its own connection to the old file and
+  // builds the cache aside from the snapshot as for a missing one, renaming it in after a good
+  // sync (the good-sync callback then says a cache exists). Thread-safe.
+  void request_rebuild();
+
   // Called on the syncing thread after each good sync, outside every lock of the syncer and
   // before status() counts the sync (e.g. to tell the decision loop a cache now exists). Set it
   // before start().
@@ -124,6 +133,8 @@ class FeedSyncer {
   mutable std::condition_variable changed_;
   FeedSyncStatus status_;
   bool stop_requested_ = false;
+  bool rebuild_requested_ = false;   // under mutex_: request_rebuild() not yet acted on
+  std::string last_failure_logged_;  // the last failed sync's line; empty after a good one
   std::thread thread_;
 };
 

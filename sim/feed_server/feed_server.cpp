@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <random>
 #include <string_view>
 
 #include "firmware/sync/http_message.h"
@@ -41,6 +44,43 @@ struct OpenFile {
   OpenFile& operator=(const OpenFile&) = delete;
   int fd;
 };
+
+}  // namespace
+
+struct FeedServer::Faults {
+  std::mutex mu;
+  std::condition_variable changed;
+  FeedFault fault = FeedFault::none;
+  bool stopping = false;
+  std::uint64_t slowed = 0;
+  std::uint64_t garbled = 0;
+  std::mt19937 random{std::random_device{}()};
+};
+
+namespace {
+
+// The handler with the faults: called on the server's thread, which `slow` holds (bounded by
+// slow_delay, cut short by a change of fault or a stop).
+HttpReply serve_with_faults(FeedServer::Faults& faults, std::chrono::milliseconds slow_delay,
+                            const std::string& root, const HttpRequest& request) {
+  std::unique_lock<std::mutex> lock(faults.mu);
+  if (faults.fault == FeedFault::slow) {
+    ++faults.slowed;
+    faults.changed.wait_for(lock, slow_delay,
+                            [&] { return faults.stopping || faults.fault != FeedFault::slow; });
+  }
+  if (faults.fault == FeedFault::garbage) {
+    ++faults.garbled;
+    HttpReply r;
+    r.content_type = "application/octet-stream";
+    std::uniform_int_distribution<int> byte(0, 255);
+    r.body.resize(512);
+    for (char& c : r.body) c = static_cast<char>(byte(faults.random));
+    return r;
+  }
+  lock.unlock();
+  return FeedServer::serve_file(root, request);
+}
 
 }  // namespace
 
@@ -97,15 +137,37 @@ Result<std::unique_ptr<FeedServer>> FeedServer::start(FeedServerOptions options)
   o.idle_timeout = options.idle_timeout;
   // A GET has no body: a small one is read and refused (400), a larger one refused unread (413).
   o.max_body_bytes = kMaxRefusedBody;
+  auto faults = std::make_shared<Faults>();
   auto server = HttpsServer::start(
-      o, [root = std::move(options.root)](const HttpRequest& r) { return serve_file(root, r); });
+      o, [root = std::move(options.root), faults, delay = options.slow_delay](
+             const HttpRequest& r) { return serve_with_faults(*faults, delay, root, r); });
   if (!server.ok()) {
     return make_error(server.error().code, "feed server: " + server.error().message);
   }
-  return std::unique_ptr<FeedServer>(new FeedServer(std::move(server).value()));
+  return std::unique_ptr<FeedServer>(new FeedServer(std::move(server).value(), std::move(faults)));
 }
 
-FeedServer::~FeedServer() = default;  // the server's own destructor stops it
+FeedServer::~FeedServer() {
+  stop();
+}
+
+void FeedServer::set_fault(FeedFault fault) {
+  {
+    std::lock_guard<std::mutex> lock(faults_->mu);
+    faults_->fault = fault;
+  }
+  faults_->changed.notify_all();
+}
+
+std::uint64_t FeedServer::slowed() const {
+  std::lock_guard<std::mutex> lock(faults_->mu);
+  return faults_->slowed;
+}
+
+std::uint64_t FeedServer::garbled() const {
+  std::lock_guard<std::mutex> lock(faults_->mu);
+  return faults_->garbled;
+}
 
 std::uint16_t FeedServer::port() const {
   return server_->port();
@@ -124,6 +186,12 @@ std::uint64_t FeedServer::responses() const {
 }
 
 void FeedServer::stop() {
+  {
+    // A request held back by `slow` must not hold the server's thread past its stop.
+    std::lock_guard<std::mutex> lock(faults_->mu);
+    faults_->stopping = true;
+  }
+  faults_->changed.notify_all();
   server_->stop();
 }
 

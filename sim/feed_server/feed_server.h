@@ -12,11 +12,16 @@
 // TLS and every timing bound: a client silent mid-request (or mid-handshake) for io_timeout, or
 // idle between requests for idle_timeout, is dropped. For loopback use in the simulator and tests:
 // one response at a time, no access control beyond the name rule.
+//
+// Faults (the scenario's feed-slow and feed-garbage, set_fault): `slow` holds every answer back
+// for slow_delay (longer than any gate timeout), so a client's own timeouts end its wait; `garbage`
+// answers every file with 200 and random bytes, which no feed key signed.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "hal/result.h"
@@ -29,7 +34,11 @@ struct FeedServerOptions {
   std::string ca_cert_path;  // where the CA certificate (PEM) is written; replaced if present
   std::chrono::milliseconds io_timeout{5'000};
   std::chrono::milliseconds idle_timeout{30'000};
+  // How long `slow` holds an answer back (then it is sent, late). Cut short by set_fault or stop.
+  std::chrono::milliseconds slow_delay{60'000};
 };
+
+enum class FeedFault { none, slow, garbage };
 
 class FeedServer {
  public:
@@ -52,13 +61,24 @@ class FeedServer {
   // Stops serving and closes every connection and the listening socket. Idempotent.
   void stop();
 
+  // Injects a fault into every answer from now on (none: the files again). A request held back by
+  // `slow` is answered at once when the fault changes. Thread-safe.
+  void set_fault(FeedFault fault);
+  // Requests answered under each fault so far (held back or garbled), for tests.
+  std::uint64_t slowed() const;
+  std::uint64_t garbled() const;
+
   // Answers one request: GET of a feed file (the rules above). Pure of the server: a function of
   // the request and the directory's files.
   static HttpReply serve_file(const std::string& root, const HttpRequest& request);
 
+  struct Faults;
+
  private:
-  explicit FeedServer(std::unique_ptr<HttpsServer> server) : server_(std::move(server)) {}
+  FeedServer(std::unique_ptr<HttpsServer> server, std::shared_ptr<Faults> faults)
+      : server_(std::move(server)), faults_(std::move(faults)) {}
   std::unique_ptr<HttpsServer> server_;
+  std::shared_ptr<Faults> faults_;  // shared with the handler on the server's thread
 };
 
 }  // namespace gate::sim

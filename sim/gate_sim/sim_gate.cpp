@@ -3,6 +3,7 @@
 #include "sim/cards/card_factory.h"
 #include "sim/cards/faulty_card.h"
 #include "sim/gate_sim/gate_faults.h"
+#include "sim/gate_sim/io_faults.h"
 
 namespace gate::sim {
 
@@ -141,6 +142,7 @@ Status SimGate::play(const ScenarioEvent& event) {
       if (event.text == "sensor-stuck") return play_gate_fault(*this, event);
       if (event.text == "relay-unconfirmed") return play_gate_fault(*this, event);
       if (event.text == "disk-full") return play_gate_fault(*this, event);
+      if (is_io_fault(event.text)) return inject_io_fault(*this, event.text, event.on);
       return make_error(Errc::unsupported, "fault " + event.text + " is not simulated yet");
     case K::stall:
       return stall(event.duration);

@@ -29,6 +29,7 @@
 #include "sim/devices/sim_indicator.h"
 #include "sim/devices/sim_staff_panel.h"
 #include "sim/devices/sim_watchdog.h"
+#include "sim/feed_server/feed_server.h"
 #include "sim/gate_sim/scratch_dir.h"
 #include "sim/pn532/pn532_emulator.h"
 #include "sim/scanner/scanner_emulator.h"
@@ -85,6 +86,9 @@ class SimGate {
   SimWatchdog& watchdog() { return watchdog_; }
   control::MainLoop& loop() { return runtime_->loop(); }
   app::GateRuntime& runtime() { return *runtime_; }
+  // The loopback feed server the gate syncs from, for the feed faults (io_faults.h); not owned.
+  void attach_feed_server(FeedServer* server) { feed_server_ = server; }
+  FeedServer* feed_server() { return feed_server_; }
 
  private:
   SimGate(const app::Config& config, Instant start);
@@ -116,6 +120,7 @@ class SimGate {
   std::function<void(Instant)> on_watchdog_reset_;
   std::size_t watchdog_resets_ = 0;
   std::unique_ptr<app::GateRuntime> runtime_;
+  FeedServer* feed_server_ = nullptr;
 };
 
 }  // namespace gate::sim
