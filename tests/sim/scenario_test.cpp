@@ -61,7 +61,7 @@ TEST_CASE("every event of the scenario language parses") {
   CHECK(e[11].line == 14);
 }
 
-TEST_CASE("faults are injected and cleared by name; a stall lasts a duration") {
+TEST_CASE("faults are injected and cleared by name, a stall lasts a duration") {
   auto events = parse(
       "fault sensor-stuck on\n"
       "fault feed-garbage off\n"
