@@ -305,6 +305,7 @@ int cmd_soak(const Args& args) {
     auto stats = write_day_scenario(file(scenario), o, **codes);
     if (!stats.ok()) return fail(stats.error().message);
     planned += stats->transactions;
+    std::cout << "day " << n << " prepared: " << stats->transactions << " transactions" << std::endl;
     std::string synced;
     append_iso_time(synced, synced_at, o.utc_offset_minutes);
     manifest << (d ? "," : "") << "{\"scenario\":\"" << scenario << "\",\"records\":\"" << records
@@ -314,9 +315,11 @@ int cmd_soak(const Args& args) {
   manifest << "]}\n";
   manifest.close();
   if (!manifest) return fail("cannot write " + file("soak.json"));
-  std::cerr << "gate-sim: soak: " << days << " day(s), " << planned
-            << " transactions planned, files made in " << seconds_since(t_prepare) << " s ("
-            << cpu_seconds() - cpu_prepare << " s CPU)\n";
+  char prepared[160];
+  std::snprintf(prepared, sizeof prepared,
+                "files: %d day(s), %zu transactions planned, made in %.1f s (%.1f s CPU)\n", days,
+                planned, seconds_since(t_prepare), cpu_seconds() - cpu_prepare);
+  std::cout << prepared << std::flush;
 
   // The run.
   std::ofstream printed(file("printed.jsonl"), std::ios::binary | std::ios::trunc);
@@ -340,6 +343,9 @@ int cmd_soak(const Args& args) {
     auto m = process_memory();
     rss_by_day.push_back(m ? m->rss_kib : 0);
     if (d == 0) after_first_day = m;
+    // A line a day, so that whoever waits for the soak sees it move.
+    std::cout << "day " << n << ": " << tally.decisions << " transactions so far, VmRSS "
+              << (m ? mib(m->rss_kib) : "-") << std::endl;
   }
   const double run_s = seconds_since(t_run);
   const double run_cpu_s = cpu_seconds() - cpu_run;

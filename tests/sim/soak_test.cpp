@@ -144,7 +144,9 @@ TEST_CASE("soak checker: a decision that is not the table's, and a missing one, 
 TEST_CASE("soak: five service days, over 100,000 transactions", "[.soak-full]") {
   prefer_tmpfs();
   TempDir dir;
-  auto run = run_to_end(gate_sim({"soak", "--days", "5", "--seed", "1", "--dir", dir.path()}));
+  // gate-sim prints a line a day; a day takes minutes on a machine busy with other work.
+  auto run = run_to_end(gate_sim({"soak", "--days", "5", "--seed", "1", "--dir", dir.path()}),
+                        std::chrono::minutes(20));
   WARN(run.out);
   REQUIRE(run.exit_code == 0);
   CheckReport report = check_soak(dir.path());
