@@ -101,27 +101,27 @@ TEST_CASE("soak checker: a decision that is not the table's, and a missing one, 
   REQUIRE(run.exit_code == 0);
   REQUIRE(check_soak(dir.path()).mismatches == 0);
 
-  // The first rider who walked through on a T-Union card: the checker is told their card was
-  // reported lost (the gate decided on records that said active).
+  // The first rider who walked through on a T-Union card bound to them: the checker is told the
+  // card was reported lost (the gate decided on records that said active).
   const std::string scenario = read_all(dir.file("day-1.txt"));
+  const std::string original = read_all(dir.file("records-day-1.jsonl"));
+  std::string records = original;
   std::istringstream lines(scenario);
   std::string line, key, previous, before_previous;
-  while (std::getline(lines, line)) {
-    if (line == "pass" && before_previous.rfind("tap tu:", 0) == 0 && previous == "wait 800ms") {
+  std::size_t status = std::string::npos;
+  while (status == std::string::npos && std::getline(lines, line)) {
+    if (line == "pass" && before_previous.rfind("tap tu:", 0) == 0 && previous == "wait 800ms" &&
+        before_previous.find(' ', 4) == std::string::npos) {
       key = before_previous.substr(4);
-      if (key.find(' ') == std::string::npos) break;
-      key.clear();
+      const std::size_t at =
+          records.find("{\"type\":\"binding\",\"credential\":\"" + key + "\"");
+      const std::size_t end = records.find('\n', at);
+      const std::size_t active = records.find("\"status\":\"active\"", at);
+      if (at != std::string::npos && active < end) status = active;
     }
     before_previous = previous;
     previous = line;
   }
-  REQUIRE(!key.empty());
-  const std::string original = read_all(dir.file("records-day-1.jsonl"));
-  std::string records = original;
-  const std::string active = "{\"type\":\"binding\",\"credential\":\"" + key + "\"";
-  const std::size_t at = records.find(active);
-  REQUIRE(at != std::string::npos);
-  const std::size_t status = records.find("\"status\":\"active\"", at);
   REQUIRE(status != std::string::npos);
   records.replace(status, 17, "\"status\":\"lost\"");
   write_all(dir.file("records-day-1.jsonl"), records);
