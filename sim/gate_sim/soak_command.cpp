@@ -85,15 +85,9 @@ Result<ServiceDayOptions> day_options(const Args& args, std::size_t default_iden
   if (!parse_number(args.get("day-transactions"), o.max_transactions)) {
     return make_error(Errc::invalid_argument, "--day-transactions: expected a whole number");
   }
-  if (auto peak = args.get("peak")) {
-    try {
-      o.peak_per_minute = std::stod(*peak);
-    } catch (const std::exception&) {
-      o.peak_per_minute = 0;
-    }
-    if (!(o.peak_per_minute > 0 && o.peak_per_minute <= 120)) {
-      return make_error(Errc::invalid_argument, "--peak: riders a minute, above 0, at most 120");
-    }
+  if (!parse_number(args.get("peak"), o.peak_per_minute) ||
+      !(o.peak_per_minute > 0 && o.peak_per_minute <= 120)) {
+    return make_error(Errc::invalid_argument, "--peak: riders a minute, above 0, at most 120");
   }
   return o;
 }
