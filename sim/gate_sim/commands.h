@@ -34,5 +34,9 @@ int cmd_pn532(const Args& args);
 int cmd_sync(const Args& args);
 // upload --journal J --gate G [--config F] [--set K=V]... [--timeout 60s] (upload_command.cpp).
 int cmd_upload(const Args& args);
+// generate (one service day's scenario) and soak (days of them through the gate, checked), in
+// soak_command.cpp.
+int cmd_generate(const Args& args);
+int cmd_soak(const Args& args);
 
 }  // namespace gate::sim

@@ -6,6 +6,8 @@
 //   journal      print a journal's entries as JSON lines
 //   pn532        an emulated PN532 reader on a pseudo-terminal, for libnfc
 //   upload       upload a journal to the back office's collector until nothing is pending
+//   generate     write one service day's scenario (the soak's riders)
+//   soak         run service days through the gate and check the journal and the memory
 #include <iostream>
 #include <string>
 
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
   if (command == "pn532") return gate::sim::cmd_pn532(args);
   if (command == "sync") return gate::sim::cmd_sync(args);
   if (command == "upload") return gate::sim::cmd_upload(args);
+  if (command == "generate") return gate::sim::cmd_generate(args);
+  if (command == "soak") return gate::sim::cmd_soak(args);
   if (command == "--help" || command == "help") {
     std::cout << kUsage;
     return 0;

@@ -127,12 +127,12 @@ std::vector<std::string> gate_backoffice(std::vector<std::string> args) {
   return command_line(GATE_BACKOFFICE_COMMAND, std::move(args));
 }
 
-RunResult run_to_end(const std::vector<std::string>& argv) {
+RunResult run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds line_timeout) {
   ChildProcess child(argv);
   child.close_stdin();
   RunResult r;
   std::string line;
-  while (child.read_line(line)) r.out += line + "\n";
+  while (child.read_line(line, line_timeout)) r.out += line + "\n";
   r.exit_code = child.wait_exit();
   return r;
 }

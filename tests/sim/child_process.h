@@ -41,11 +41,13 @@ std::vector<std::string> gate_sim(std::vector<std::string> args);
 // cross-compiled).
 std::vector<std::string> gate_backoffice(std::vector<std::string> args);
 
-// Runs a command to the end: exit code and everything it printed on stdout.
+// Runs a command to the end: exit code and everything it printed on stdout. A command silent for
+// longer than `line_timeout` is taken to have ended its output (then waited for).
 struct RunResult {
   int exit_code = -1;
   std::string out;
 };
-RunResult run_to_end(const std::vector<std::string>& argv);
+RunResult run_to_end(const std::vector<std::string>& argv,
+                     std::chrono::milliseconds line_timeout = std::chrono::seconds(60));
 
 }  // namespace gate::test
