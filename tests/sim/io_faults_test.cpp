@@ -436,6 +436,8 @@ TEST_CASE("gate-sim run: reader-gone and cache-unreadable in a scenario, with th
       break;
     }
   }
-  CHECK(seen == std::vector<std::string>{"startup", "ok", "reader_down", "reader_up", "ok",
-                                         "out_of_service", "ok"});
+  // The `clock` lines step past the anti-passback window for the same card: each is a journaled
+  // clock_jump (see "Injected faults").
+  CHECK(seen == std::vector<std::string>{"startup", "ok", "reader_down", "reader_up", "clock_jump",
+                                         "ok", "clock_jump", "out_of_service", "ok"});
 }
