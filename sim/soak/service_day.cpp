@@ -8,9 +8,12 @@
 #include "firmware/core/decision_record.h"
 #include "sim/populate/keyed_permutation.h"
 #include "sim/populate/record_lines.h"
+#include "sim/soak/rider_pools.h"
 
 namespace gate::sim {
 namespace {
+
+using namespace soak;  // the riders' mix and pools (rider_pools.h)
 
 using std::chrono::hours;
 using std::chrono::milliseconds;
@@ -29,7 +32,6 @@ constexpr std::int64_t kTestRuleMs = 48 * kHourMs;
 constexpr std::int64_t kTestMarginMs = 10 * kMinuteMs;
 constexpr std::int64_t kPassbackMs = 20 * kMinuteMs;
 constexpr std::int64_t kStaffTimeoutMs = 20'000;
-constexpr std::uint16_t kCodeValidity = 60;  // seconds, as the App makes them
 
 // Arrivals a minute, by local hour from 05:00, as a fraction of the rush-hour rate.
 constexpr double kRateByHour[18] = {
@@ -40,120 +42,6 @@ constexpr double kRateByHour[18] = {
     1.0,  1.0,               // 17-19: evening rush
     0.45, 0.13, 0.13, 0.13,  // 19, 20-23
 };
-
-// What the next arrival does, per 10,000 transactions.
-enum class Intent {
-  ok_card,
-  ok_code,
-  test_overdue,
-  not_upgraded,
-  lost,
-  blocked,
-  expired,
-  yellow,
-  red,
-  unknown,
-  popup,
-  already_inside,
-  tap_bad,
-  tap_many,
-  code_forged,
-  code_expired,
-  code_replayed,
-  code_malformed,
-  staff_open,
-};
-struct Weighted {
-  Intent intent;
-  std::uint32_t per_10k;
-  const char* name;
-};
-constexpr Weighted kMix[] = {
-    {Intent::ok_card, 7760, "ok_card"},
-    {Intent::ok_code, 1400, "ok_code"},
-    {Intent::test_overdue, 60, "health_test_overdue"},
-    {Intent::not_upgraded, 150, "not_upgraded"},
-    {Intent::lost, 60, "card_lost"},
-    {Intent::blocked, 50, "card_blocked"},
-    {Intent::expired, 40, "card_expired"},
-    {Intent::yellow, 60, "health_yellow"},
-    {Intent::red, 30, "health_red"},
-    {Intent::unknown, 50, "health_unknown"},
-    {Intent::popup, 40, "health_popup"},
-    {Intent::already_inside, 80, "already_inside"},
-    {Intent::tap_bad, 60, "read_error"},
-    {Intent::tap_many, 40, "multiple_cards"},
-    {Intent::code_forged, 30, "code_bad_signature"},
-    {Intent::code_expired, 40, "code_expired"},
-    {Intent::code_replayed, 30, "code_replayed"},
-    {Intent::code_malformed, 10, "code_malformed"},
-    {Intent::staff_open, 10, "staff_open"},
-};
-constexpr std::uint32_t mix_total() {
-  std::uint32_t sum = 0;
-  for (const Weighted& w : kMix) sum += w.per_10k;
-  return sum;
-}
-static_assert(mix_total() == 10'000);
-
-// A rider's credential as the generator needs it.
-struct Rider {
-  std::string key;
-  core::Media media = core::Media::card;
-  std::optional<Instant> test;  // the identity's last negative test
-};
-
-struct Pools {
-  std::vector<Rider> clean_cards;  // active, not denied, green, no pop-up (any test age)
-  std::vector<Rider> clean_codes;  // the same, ride-code accounts
-  std::vector<Rider> unbound, lost, blocked, yellow, red, unknown, popup;  // cards only
-};
-
-Pools build_pools(const PopulateOptions& population) {
-  Pools pools;
-  IdentityRecords records;
-  for (std::size_t i = 0; i < population.identities; ++i) {
-    generate_identity(population, i, records);
-    for (const core::Binding& b : records.bindings) {
-      bool denied = false;
-      for (const core::DenyEntry& d : records.denies) denied = denied || d.credential == b.credential;
-      Rider rider{b.credential, b.media, std::nullopt};
-      if (records.health) rider.test = records.health->last_negative_test;
-      const bool code = b.media == core::Media::qr;
-      if (denied || b.status == core::BindingStatus::blocked) {
-        if (!code) pools.blocked.push_back(rider);
-        continue;
-      }
-      if (b.status == core::BindingStatus::lost) {
-        if (!code) pools.lost.push_back(rider);
-        continue;
-      }
-      if (b.status == core::BindingStatus::unbound) {
-        if (!code) pools.unbound.push_back(rider);
-        continue;
-      }
-      if (code) {
-        if (records.health && records.health->colour == core::HealthColour::green &&
-            !records.health->popup) {
-          pools.clean_codes.push_back(rider);
-        }
-        continue;
-      }
-      if (!records.health) {
-        pools.unknown.push_back(rider);
-      } else if (records.health->colour == core::HealthColour::red) {
-        pools.red.push_back(rider);
-      } else if (records.health->colour == core::HealthColour::yellow) {
-        pools.yellow.push_back(rider);
-      } else if (records.health->popup) {
-        pools.popup.push_back(rider);
-      } else {
-        pools.clean_cards.push_back(rider);
-      }
-    }
-  }
-  return pools;
-}
 
 std::string date_text(std::chrono::year_month_day ymd) {
   char buf[16];
@@ -174,18 +62,18 @@ class DayWriter {
         pools_(build_pools(population_for_day(options))) {}
 
   Result<ServiceDayStats> write() {
-    std::chrono::year_month_day date(std::chrono::floor<std::chrono::days>(
-        start_ + minutes(options_.utc_offset_minutes)));
+    std::chrono::year_month_day date(
+        std::chrono::floor<std::chrono::days>(start_ + minutes(options_.utc_offset_minutes)));
     out_ << "# Soak service day " << options_.day + 1 << " (" << date_text(date) << ", seed "
          << options_.seed << "): riders from 05:00 to 23:00, " << options_.peak_per_minute
          << " a minute in the rush hours\n";
     out_ << "clock " << iso_local(start_) << "\n";
     // One emergency a day, off-peak (a fire alarm test or a real one), lasting a minute; in a day
     // cut short by max_transactions, somewhere in its middle.
-    const std::int64_t emergency_at = 5 * kHourMs + static_cast<std::int64_t>(rng_.below(
-                                                        static_cast<std::uint64_t>(5 * kHourMs)));
-    const std::size_t emergency_after =
-        options_.max_transactions * (30 + rng_.below(40)) / 100;
+    const std::int64_t emergency_at =
+        5 * kHourMs +
+        static_cast<std::int64_t>(rng_.below(static_cast<std::uint64_t>(5 * kHourMs)));
+    const std::size_t emergency_after = options_.max_transactions * (30 + rng_.below(40)) / 100;
     bool emergency_done = false;
     std::int64_t arrival = 0;
     while (true) {
@@ -222,8 +110,8 @@ class DayWriter {
     const double per_minute =
         options_.peak_per_minute * kRateByHour[std::min<std::int64_t>(t / kHourMs, 17)];
     const double u = (static_cast<double>(rng_.below(1'000'000)) + 1.0) / 1'000'001.0;
-    return std::max<std::int64_t>(1, static_cast<std::int64_t>(-std::log(u) / per_minute *
-                                                               static_cast<double>(kMinuteMs)));
+    return std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(-std::log(u) / per_minute * static_cast<double>(kMinuteMs)));
   }
 
   void line(const std::string& text) { out_ << text << '\n'; }
@@ -260,9 +148,7 @@ class DayWriter {
 
   // The last credential presented: the gate ignores the same one again within 1.5 s (one tap read
   // twice), so a rider never follows themself that fast.
-  void remember(const std::string& credential) {
-    last_key_ = credential;
-  }
+  void remember(const std::string& credential) { last_key_ = credential; }
 
   void walk_through() {
     wait_for(kWalkMs);
@@ -445,8 +331,8 @@ class DayWriter {
           const Rider* r = pick(pools_.clean_cards);
           if (r && r->key.starts_with("tu:") && r->media == core::Media::card) one.push_back(*r);
         }
-        auto local = std::chrono::floor<std::chrono::days>(at(t) +
-                                                           minutes(options_.utc_offset_minutes));
+        auto local =
+            std::chrono::floor<std::chrono::days>(at(t) + minutes(options_.utc_offset_minutes));
         std::chrono::year_month_day until(local - std::chrono::days(1 + rng_.below(400)));
         return refused(t, one, "card_expired", " expires " + date_text(until));
       }
@@ -508,9 +394,9 @@ class DayWriter {
         return ok_card(t);
       }
       case Intent::code_malformed: {
-        static constexpr const char* kGarbage[] = {
-            "TRC1:NOT-A-RIDE-CODE", "https://example.com/pay?order=20220523", "trc1:0000",
-            "TRC1:%%%%%%%%%%%%%%%%%%%%%%%%"};
+        static constexpr const char* kGarbage[] = {"TRC1:NOT-A-RIDE-CODE",
+                                                   "https://example.com/pay?order=20220523",
+                                                   "trc1:0000", "TRC1:%%%%%%%%%%%%%%%%%%%%%%%%"};
         const std::string text = kGarbage[rng_.below(std::size(kGarbage))];
         if (text == last_key_) return ok_card(t);
         scan(t, text);
@@ -532,7 +418,8 @@ class DayWriter {
     if (forged) {
       GATE_TRY(code_text(r, t, 0).status());
       Trc1Body body = last_body_;
-      body[core::kTrc1BodySize - 1 - rng_.below(32)] ^= static_cast<std::uint8_t>(1 + rng_.below(255));
+      body[core::kTrc1BodySize - 1 - rng_.below(32)] ^=
+          static_cast<std::uint8_t>(1 + rng_.below(255));
       scan(t, trc1_text(body));
       count("code_bad_signature", 1);
     } else {
@@ -574,8 +461,8 @@ class DayWriter {
   Instant start_;
   Pools pools_;
   ServiceDayStats stats_;
-  std::int64_t cursor_ = 0;  // the scenario's time so far, ms since 05:00
-  std::string last_key_;  // the last credential or code text presented
+  std::int64_t cursor_ = 0;                     // the scenario's time so far, ms since 05:00
+  std::string last_key_;                        // the last credential or code text presented
   std::map<std::string, std::int64_t> opened_;  // when each credential last went in
   std::deque<std::pair<std::string, std::int64_t>> recent_opens_;
   std::deque<std::pair<std::string, std::int64_t>> recent_codes_;
@@ -592,66 +479,11 @@ PopulateOptions population_for_day(const ServiceDayOptions& o) {
 }
 
 Instant service_day_start(const ServiceDayOptions& o) {
-  return Instant(o.first_day + std::chrono::days(o.day)) + hours(5) -
-         minutes(o.utc_offset_minutes);
+  return Instant(o.first_day + std::chrono::days(o.day)) + hours(5) - minutes(o.utc_offset_minutes);
 }
 
 Instant service_day_end(const ServiceDayOptions& o) {
   return service_day_start(o) + milliseconds(kDayMs);
-}
-
-SoakCodeIssuer::SoakCodeIssuer(CtrDrbg rng, P256KeyPair issuer, std::chrono::sys_days first_day)
-    : rng_(std::move(rng)), issuer_(std::move(issuer)), first_day_(first_day) {}
-
-Result<std::unique_ptr<SoakCodeIssuer>> SoakCodeIssuer::create(std::uint64_t seed,
-                                                               std::chrono::sys_days first_day) {
-  std::string seed_text = "soak-issuer-" + std::to_string(seed);
-  GATE_TRY_ASSIGN(CtrDrbg rng, CtrDrbg::from_seed(std::span(
-                                   reinterpret_cast<const std::uint8_t*>(seed_text.data()),
-                                   seed_text.size())));
-  GATE_TRY_ASSIGN(P256KeyPair issuer, P256KeyPair::generate(rng));
-  std::unique_ptr<SoakCodeIssuer> made(
-      new SoakCodeIssuer(std::move(rng), std::move(issuer), first_day));
-  for (int i = 0; i < 8; ++i) {
-    GATE_TRY_ASSIGN(P256KeyPair device, P256KeyPair::generate(made->rng_));
-    made->device_keys_.push_back(std::move(device));
-  }
-  return made;
-}
-
-std::string SoakCodeIssuer::issuer_key_line(int utc_offset_minutes) const {
-  core::IssuerKey key =
-      issuer_key_record(1, 1, issuer_.public_key(), Instant(first_day_ - std::chrono::days(365)),
-                        Instant(first_day_ + std::chrono::days(365)), false);
-  std::string line;
-  append_issuer_key_line(line, key, utc_offset_minutes);
-  return line;
-}
-
-Result<Trc1Body> SoakCodeIssuer::mint(std::uint64_t account_id, std::uint32_t generated_at) {
-  auto it = installs_.find(account_id);
-  if (it == installs_.end()) {
-    // Certified once for the whole soak (a day before the first to 60 days after).
-    Trc1CertificateFields fields;
-    fields.issuer_id = 1;
-    fields.issuer_key_id = 1;
-    fields.account_id = account_id;
-    auto from = std::chrono::duration_cast<seconds>(
-                    (first_day_ - std::chrono::days(1)).time_since_epoch())
-                    .count();
-    fields.not_before = static_cast<std::uint32_t>(from);
-    fields.not_after = static_cast<std::uint32_t>(from + 61 * 86400);
-    const std::size_t device = static_cast<std::size_t>(mix64(account_id) % device_keys_.size());
-    GATE_TRY_ASSIGN(Trc1Certificate certificate,
-                    issue_trc1_certificate(fields, device_keys_[device].public_key(), issuer_,
-                                           rng_));
-    it = installs_.emplace(account_id, Install{certificate, device}).first;
-  }
-  Trc1CodeFields code;
-  code.generated_at = generated_at;
-  code.validity_seconds = kCodeValidity;
-  code.sequence = sequences_[account_id]++;
-  return mint_trc1_code(it->second.certificate, code, device_keys_[it->second.device_key], rng_);
 }
 
 Result<ServiceDayStats> write_service_day(std::ostream& out, const ServiceDayOptions& options,

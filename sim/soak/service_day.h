@@ -1,10 +1,10 @@
 // A service day at one entry gate as a scenario (sim/scenario/scenario.h), for the soak
 // (issue #8): riders drawn from a population (sim/populate) arrive from 05:00 to 23:00 local time,
 // 45 a minute in the two rush hours (07:00-09:00, 17:00-19:00) and fewer off-peak, and tap cards
-// (T-Union, Beijing, MIFARE, phone cards) or scan TRC1 ride codes signed with the soak's issuer key,
-// with a realistic mix of outcomes: mostly ok; some not upgraded, lost, blocked, expired cards,
-// health yellow/red/unknown/pop-up, tests too old, already inside, bad reads, several cards at
-// once, forged/expired/replayed/garbage codes, staff checks confirmed or left to time out,
+// (T-Union, Beijing, MIFARE, phone cards) or scan TRC1 ride codes signed with the soak's issuer
+// key, with a realistic mix of outcomes: mostly ok; some not upgraded, lost, blocked, expired
+// cards, health yellow/red/unknown/pop-up, tests too old, already inside, bad reads, several cards
+// at once, forged/expired/replayed/garbage codes, staff checks confirmed or left to time out,
 // tailgating, staff opens and one emergency a day.
 //
 // Deterministic: the same options give the same scenario bytes. Days chain: day d is the local date
@@ -29,9 +29,7 @@
 #include "hal/result.h"
 #include "hal/time.h"
 #include "sim/populate/populate.h"
-#include "sim/ride_code/ctr_drbg.h"
-#include "sim/ride_code/p256_key_pair.h"
-#include "sim/ride_code/trc1_issuer.h"
+#include "sim/soak/soak_code_issuer.h"
 
 namespace gate::sim {
 
@@ -39,9 +37,9 @@ struct ServiceDayOptions {
   PopulateOptions population;  // identities and seed; as_of is set per day (population_for_day)
   std::uint64_t seed = 1;      // the riders' own randomness (arrivals, choices, mix)
   std::chrono::sys_days first_day = std::chrono::sys_days{std::chrono::year{2022} / 5 / 23};
-  int day = 0;                   // 0 = first_day
-  int utc_offset_minutes = 480;  // the gate's zone (Beijing)
-  double peak_per_minute = 45;   // arrival rate in the rush hours; off-peak rates scale with it
+  int day = 0;                       // 0 = first_day
+  int utc_offset_minutes = 480;      // the gate's zone (Beijing)
+  double peak_per_minute = 45;       // arrival rate in the rush hours; off-peak rates scale with it
   std::size_t max_transactions = 0;  // the day ends early after this many (0: at 23:00)
 };
 
@@ -51,32 +49,6 @@ PopulateOptions population_for_day(const ServiceDayOptions& options);
 // When the gate starts and stops serving on day `day` (05:00 and 23:00 local).
 Instant service_day_start(const ServiceDayOptions& options);
 Instant service_day_end(const ServiceDayOptions& options);
-
-// The ride-code platform of the soak: one issuer key (issuer 1, key 1) made from the seed, valid
-// a year either side of the first day, and the installs (device key and certificate per ride
-// account) it has certified, remembered across days.
-class SoakCodeIssuer {
- public:
-  static Result<std::unique_ptr<SoakCodeIssuer>> create(std::uint64_t seed,
-                                                        std::chrono::sys_days first_day);
-  // The issuer_key record gates need (records.md), one JSON line.
-  std::string issuer_key_line(int utc_offset_minutes) const;
-  // A code of account `account_id` generated at `generated_at` (Unix seconds), valid 60 s.
-  Result<Trc1Body> mint(std::uint64_t account_id, std::uint32_t generated_at);
-
- private:
-  struct Install {
-    Trc1Certificate certificate;
-    std::size_t device_key;  // index into device_keys_
-  };
-  SoakCodeIssuer(CtrDrbg rng, P256KeyPair issuer, std::chrono::sys_days first_day);
-  CtrDrbg rng_;
-  P256KeyPair issuer_;
-  std::chrono::sys_days first_day_;
-  std::vector<P256KeyPair> device_keys_;  // a few shared by all installs: key making is slow
-  std::map<std::uint64_t, Install> installs_;
-  std::map<std::uint64_t, std::uint16_t> sequences_;
-};
 
 // What a day's scenario holds, by what the generator meant (the checker has the last word).
 struct ServiceDayStats {

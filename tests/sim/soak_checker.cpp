@@ -1,8 +1,5 @@
 #include "tests/sim/soak_checker.h"
 
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/sha256.h>
-
 #include <array>
 #include <chrono>
 #include <fstream>
@@ -17,6 +14,8 @@
 #include "firmware/core/decision_record.h"
 #include "firmware/store/journal.h"
 #include "sim/scenario/scenario.h"
+#include "tests/sim/soak_codes.h"
+#include "tests/sim/soak_records.h"
 
 namespace gate::test::soak {
 namespace {
@@ -26,238 +25,6 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using Ms = std::chrono::milliseconds;
-using Time = std::chrono::sys_time<Ms>;  // the gate's times are whole milliseconds here
-
-// ---- the records, read on their own ----
-
-// "2022-05-23T04:00:00+08:00", "…:00.250000+08:00", "…Z": the records' and the manifest's times.
-std::optional<Time> parse_time(const std::string& s) {
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 20 || std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi,
-                                   &sec) != 6) {
-    return std::nullopt;
-  }
-  std::size_t at = 19;
-  std::int64_t micros = 0;
-  if (s[at] == '.') {
-    int digits = 0;
-    for (++at; at < s.size() && std::isdigit(static_cast<unsigned char>(s[at])); ++at, ++digits) {
-      if (digits < 6) micros = micros * 10 + (s[at] - '0');
-    }
-    for (; digits < 6; ++digits) micros *= 10;
-  }
-  int offset_min = 0;
-  if (at < s.size() && s[at] == 'Z') {
-    ++at;
-  } else if (at + 6 == s.size() && (s[at] == '+' || s[at] == '-')) {
-    offset_min = std::stoi(s.substr(at + 1, 2)) * 60 + std::stoi(s.substr(at + 4, 2));
-    if (s[at] == '-') offset_min = -offset_min;
-    at += 6;
-  }
-  if (at != s.size()) return std::nullopt;
-  auto days = std::chrono::sys_days{std::chrono::year(y) / mo / d};
-  auto t = std::chrono::time_point_cast<std::chrono::microseconds>(days) + hours(h) +
-           minutes(mi - offset_min) + seconds(sec) + std::chrono::microseconds(micros);
-  return std::chrono::floor<Ms>(t);
-}
-
-struct BindingFacts {
-  std::string identity;
-  std::string media;
-  std::string status;
-};
-struct HealthFacts {
-  std::string colour;
-  bool popup = false;
-  std::optional<Time> last_test;
-};
-struct PolicyFacts {
-  Time from{};
-  std::vector<std::string> lines, stations;
-  std::string health_mode = "off", not_upgraded = "allow", health_unknown = "staff_check",
-              popup = "staff_check", stale = "staff_check";
-  bool block_yellow = true, accept_m1 = true;
-  int test_max_age_hours = 0, max_cache_age_minutes = 0, anti_passback_minutes = 0;
-};
-struct IssuerKeyFacts {
-  std::vector<std::uint8_t> point;
-  Time from{}, until{};
-  bool revoked = false;
-};
-
-struct Records {
-  std::map<std::string, BindingFacts> bindings;
-  std::map<std::string, HealthFacts> health;
-  std::set<std::string> denied;
-  std::vector<PolicyFacts> policies;
-  std::map<std::pair<int, int>, IssuerKeyFacts> issuer_keys;
-};
-
-std::vector<std::uint8_t> from_hex(const std::string& hex) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
-Time must_time(const json& v) {
-  auto t = parse_time(v.get<std::string>());
-  if (!t) throw std::runtime_error("bad time " + v.get<std::string>());
-  return *t;
-}
-
-Records read_records(const std::string& path) {
-  Records r;
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    json j = json::parse(line);
-    const std::string type = j.at("type");
-    if (type == "binding") {
-      r.bindings[j.at("credential")] = {j.at("identity"), j.at("media"), j.at("status")};
-    } else if (type == "health") {
-      HealthFacts h{j.at("colour"), j.at("popup"), std::nullopt};
-      if (!j.at("last_negative_test").is_null()) h.last_test = must_time(j["last_negative_test"]);
-      r.health[j.at("identity")] = h;
-    } else if (type == "deny") {
-      r.denied.insert(j.at("credential").get<std::string>());
-    } else if (type == "policy") {
-      PolicyFacts p;
-      p.from = must_time(j.at("effective_from"));
-      p.lines = j.at("scope").at("lines").get<std::vector<std::string>>();
-      p.stations = j.at("scope").at("stations").get<std::vector<std::string>>();
-      p.health_mode = j.at("health_mode");
-      p.not_upgraded = j.at("not_upgraded");
-      p.health_unknown = j.at("health_unknown");
-      p.block_yellow = j.at("block_yellow");
-      p.popup = j.at("popup");
-      p.test_max_age_hours = j.at("test_max_age_hours");
-      p.max_cache_age_minutes = j.at("max_cache_age_minutes");
-      p.stale = j.at("stale");
-      p.anti_passback_minutes = j.at("anti_passback_minutes");
-      p.accept_m1 = j.at("accept_m1");
-      r.policies.push_back(p);
-    } else if (type == "issuer_key") {
-      r.issuer_keys[{j.at("issuer_id"), j.at("key_id")}] = {
-          from_hex(j.at("public_key_hex")), must_time(j.at("valid_from")),
-          must_time(j.at("valid_until")), j.at("revoked")};
-    }
-  }
-  return r;
-}
-
-// ---- ride codes, by spec/ride-code-v1.md ----
-
-std::optional<std::vector<std::uint8_t>> base45_decode(std::string_view text) {
-  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-  std::vector<std::uint8_t> out;
-  std::size_t i = 0;
-  auto value = [&](char c) -> int {
-    auto at = kAlphabet.find(c);
-    return at == std::string_view::npos ? -1 : static_cast<int>(at);
-  };
-  for (; i + 3 <= text.size(); i += 3) {
-    int a = value(text[i]), b = value(text[i + 1]), c = value(text[i + 2]);
-    if (a < 0 || b < 0 || c < 0) return std::nullopt;
-    int n = a + 45 * b + 2025 * c;
-    if (n > 0xFFFF) return std::nullopt;
-    out.push_back(static_cast<std::uint8_t>(n >> 8));
-    out.push_back(static_cast<std::uint8_t>(n & 0xFF));
-  }
-  if (text.size() - i == 2) {
-    int a = value(text[i]), b = value(text[i + 1]);
-    if (a < 0 || b < 0 || a + 45 * b > 0xFF) return std::nullopt;
-    out.push_back(static_cast<std::uint8_t>(a + 45 * b));
-  } else if (text.size() - i == 1) {
-    return std::nullopt;
-  }
-  return out;
-}
-
-std::uint64_t be(const std::vector<std::uint8_t>& b, std::size_t at, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = v << 8 | b[at + i];
-  return v;
-}
-
-// ECDSA P-256 / SHA-256 with mbedTLS's bare primitives; any failure is "does not verify".
-bool ecdsa_ok(const std::uint8_t* message, std::size_t size, const std::uint8_t* point65,
-              const std::uint8_t* signature64) {
-  std::array<unsigned char, 32> digest{};
-  if (mbedtls_sha256_ret(message, size, digest.data(), 0) != 0) return false;
-  mbedtls_ecp_group group;
-  mbedtls_ecp_point q;
-  mbedtls_mpi r, s;
-  mbedtls_ecp_group_init(&group);
-  mbedtls_ecp_point_init(&q);
-  mbedtls_mpi_init(&r);
-  mbedtls_mpi_init(&s);
-  bool ok = mbedtls_ecp_group_load(&group, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
-            mbedtls_ecp_point_read_binary(&group, &q, point65, 65) == 0 &&
-            mbedtls_ecp_check_pubkey(&group, &q) == 0 &&
-            mbedtls_mpi_read_binary(&r, signature64, 32) == 0 &&
-            mbedtls_mpi_read_binary(&s, signature64 + 32, 32) == 0 &&
-            mbedtls_ecdsa_verify(&group, digest.data(), digest.size(), &q, &r, &s) == 0;
-  mbedtls_mpi_free(&s);
-  mbedtls_mpi_free(&r);
-  mbedtls_ecp_point_free(&q);
-  mbedtls_ecp_group_free(&group);
-  return ok;
-}
-
-using Triple = std::tuple<std::uint64_t, std::uint32_t, std::uint16_t>;
-
-struct CodeVerdict {
-  std::string reason;      // empty: accepted
-  std::string credential;  // "qr:<account>" when accepted
-};
-
-class CodeChecker {
- public:
-  CodeVerdict check(const std::string& text, Time now, const Records& records) {
-    constexpr seconds kSkew{30};
-    if (text.rfind("TRC1:", 0) != 0) return {"code_malformed", ""};
-    auto body = base45_decode(std::string_view(text).substr(5));
-    if (!body || body->size() != 221 || (*body)[0] != 1) return {"code_malformed", ""};
-    const auto& b = *body;
-    const auto validity = static_cast<std::uint16_t>(be(b, 153, 2));
-    if (validity < 1 || validity > 300) return {"code_malformed", ""};
-    const int issuer = static_cast<int>(be(b, 1, 2)), key_id = b[3];
-    const std::uint64_t account = be(b, 4, 8);
-    const Time not_before{seconds(be(b, 12, 4))}, not_after{seconds(be(b, 16, 4))};
-    auto key = records.issuer_keys.find({issuer, key_id});
-    if (key == records.issuer_keys.end() || key->second.point.size() != 65) {
-      return {"code_unknown_key", ""};
-    }
-    if (key->second.revoked || not_before < key->second.from || not_before > key->second.until) {
-      return {"code_key_revoked", ""};
-    }
-    const std::vector<std::uint8_t> cert(b.begin(), b.begin() + 149);
-    if (!verified_certs_.count(cert)) {
-      if (!ecdsa_ok(b.data(), 85, key->second.point.data(), b.data() + 85)) {
-        return {"code_bad_signature", ""};
-      }
-      verified_certs_.insert(cert);
-    }
-    if (now < not_before - kSkew) return {"code_not_yet_valid", ""};
-    if (now > not_after + kSkew) return {"code_cert_expired", ""};
-    if (!ecdsa_ok(b.data(), 157, b.data() + 20, b.data() + 157)) return {"code_bad_signature", ""};
-    const Time generated{seconds(be(b, 149, 4))};
-    if (now < generated - kSkew) return {"code_not_yet_valid", ""};
-    if (now > generated + seconds(validity) + kSkew) return {"code_expired", ""};
-    Triple triple{account, static_cast<std::uint32_t>(be(b, 149, 4)),
-                  static_cast<std::uint16_t>(be(b, 155, 2))};
-    if (!accepted_.insert(triple).second) return {"code_replayed", ""};
-    return {"", "qr:" + std::to_string(account)};
-  }
-
- private:
-  std::set<std::vector<std::uint8_t>> verified_certs_;  // issuer signature checked once per cert
-  std::set<Triple> accepted_;
-};
 
 // ---- the decision table, spec/decisions.md ----
 
@@ -296,7 +63,7 @@ std::string media_of_key(const std::string& key) {
 struct GateModel {
   std::string line = "L1", station = "L1-S07";  // from the manifest's gate
   int utc_offset_minutes = 480;
-  PolicyFacts none;  // no policy at all: health off, not_upgraded allow
+  PolicyFacts none;                        // no policy at all: health off, not_upgraded allow
   std::map<std::string, Time> last_entry;  // anti-passback, from recomputed opens
 
   Expected decide(const std::string& credential, std::optional<std::chrono::year_month_day> until,
@@ -389,7 +156,8 @@ struct Actual {
 };
 
 std::string describe(const Time& t) {
-  return core::format_utc_millis(Instant(std::chrono::duration_cast<Duration>(t.time_since_epoch())));
+  return core::format_utc_millis(
+      Instant(std::chrono::duration_cast<Duration>(t.time_since_epoch())));
 }
 
 // ---- the walk through the scenarios ----
@@ -541,9 +309,9 @@ class Walk {
             decided(emergency_open(""), line);  // an emergency does not check the code
           } else {
             CodeVerdict v = codes_.check(ev.text, now_, *records_);
-            decided(v.reason.empty() ? model_.decide(v.credential, std::nullopt, now_, synced_at_,
-                                                     *records_)
-                                     : refused(v.reason),
+            decided(v.reason.empty()
+                        ? model_.decide(v.credential, std::nullopt, now_, synced_at_, *records_)
+                        : refused(v.reason),
                     line);
           }
         }
@@ -619,7 +387,7 @@ CheckReport check_soak(const std::string& dir, std::size_t max_listed) {
       ++n;
       Records records = read_records(dir + "/" + day.at("records").get<std::string>());
       walk.day(n, dir + "/" + day.at("scenario").get<std::string>(), records,
-               must_time(day.at("synced_at")));
+               must_parse_time(day.at("synced_at").get<std::string>()));
     }
     auto gate = manifest.at("gate").get<std::string>();  // "L1:S07:G03:entry"
     app::Config config;
@@ -644,13 +412,12 @@ CheckReport check_soak(const std::string& dir, std::size_t max_listed) {
   }
   for (const store::JournalRow& row : *rows) {
     if (const auto* d = std::get_if<core::DecisionRecord>(&row.entry)) {
-      actual.push_back({std::chrono::floor<Ms>(Time(std::chrono::duration_cast<Ms>(
-                            d->ts.time_since_epoch()))),
-                        d->credential, std::string(core::outcome_name(d->decision.outcome)),
-                        std::string(core::reason_name(d->decision.reason)),
-                        std::string(core::media_name(d->decision.media)),
-                        health_text(d->decision.health),
-                        std::string(core::health_mode_name(d->decision.mode))});
+      actual.push_back(
+          {std::chrono::floor<Ms>(Time(std::chrono::duration_cast<Ms>(d->ts.time_since_epoch()))),
+           d->credential, std::string(core::outcome_name(d->decision.outcome)),
+           std::string(core::reason_name(d->decision.reason)),
+           std::string(core::media_name(d->decision.media)), health_text(d->decision.health),
+           std::string(core::health_mode_name(d->decision.mode))});
     } else {
       auto kind = std::get<core::GateEvent>(row.entry).kind;
       report.staff_confirms += kind == core::EventKind::staff_confirm;

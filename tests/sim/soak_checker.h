@@ -20,11 +20,12 @@
 namespace gate::test::soak {
 
 struct CheckReport {
-  std::size_t expected = 0;  // decisions the table gives for the scenarios' taps, scans, staff opens
-  std::size_t journaled = 0;     // decision records in the journal
-  std::size_t compared = 0;      // pairs compared field by field
-  std::size_t mismatches = 0;    // pairs that differ, and decisions missing or extra
-  std::vector<std::string> listed;  // the first few mismatches, explained
+  std::size_t expected =
+      0;  // decisions the table gives for the scenarios' taps, scans, staff opens
+  std::size_t journaled = 0;                   // decision records in the journal
+  std::size_t compared = 0;                    // pairs compared field by field
+  std::size_t mismatches = 0;                  // pairs that differ, and decisions missing or extra
+  std::vector<std::string> listed;             // the first few mismatches, explained
   std::map<std::string, std::size_t> reasons;  // recomputed: "open/ok", "deny/card_lost", ...
   std::size_t staff_confirms = 0, staff_timeouts = 0, tailgating = 0;  // events, as journaled
 };

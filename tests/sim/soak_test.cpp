@@ -113,8 +113,7 @@ TEST_CASE("soak checker: a decision that is not the table's, and a missing one, 
     if (line == "pass" && before_previous.rfind("tap tu:", 0) == 0 && previous == "wait 800ms" &&
         before_previous.find(' ', 4) == std::string::npos) {
       key = before_previous.substr(4);
-      const std::size_t at =
-          records.find("{\"type\":\"binding\",\"credential\":\"" + key + "\"");
+      const std::size_t at = records.find("{\"type\":\"binding\",\"credential\":\"" + key + "\"");
       const std::size_t end = records.find('\n', at);
       const std::size_t active = records.find("\"status\":\"active\"", at);
       if (at != std::string::npos && active < end) status = active;
@@ -156,6 +155,6 @@ TEST_CASE("soak: five service days, over 100,000 transactions", "[.soak-full]") 
   CHECK(report.journaled >= 100'000);
   std::ostringstream reasons;
   for (const auto& [reason, n] : report.reasons) reasons << " " << reason << "=" << n;
-  WARN("checker: " << report.compared << " decisions recomputed and compared, "
-                   << report.mismatches << " mismatches;" << reasons.str());
+  WARN("checker: " << report.compared << " decisions recomputed and compared, " << report.mismatches
+                   << " mismatches;" << reasons.str());
 }
