@@ -20,8 +20,8 @@
 namespace gate::test::soak {
 
 struct CheckReport {
-  std::size_t expected =
-      0;  // decisions the table gives for the scenarios' taps, scans, staff opens
+  // Decisions the table gives for the scenarios' taps, scans and staff opens.
+  std::size_t expected = 0;
   std::size_t journaled = 0;                   // decision records in the journal
   std::size_t compared = 0;                    // pairs compared field by field
   std::size_t mismatches = 0;                  // pairs that differ, and decisions missing or extra
