@@ -17,7 +17,7 @@
 // naming a FIFO without a reader fails instead of hanging the start-up.
 //
 // Kicks use WDIOC_KEEPALIVE; where the ioctl is not supported (ENOTTY: not a watchdog driver, or
-// EOPNOTSUPP/EINVAL: a driver without WDIOF_KEEPALIVEPING) a one-byte write, which every watchdog
+// EOPNOTSUPP/EINVAL: a driver without WDIOF_KEEPALIVEPING; ENOSYS: qemu-user) a one-byte write, which every watchdog
 // driver takes as a kick, is used from then on. The byte is never 'V', so a kick also cancels any
 // earlier magic character.
 #pragma once

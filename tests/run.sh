@@ -12,6 +12,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build/host}
 jobs=${JOBS:-$(nproc)}
+# One compile more than cores (BUILD_JOBS), so that a core whose job waits on the disk or on a
+# link still has a compile to run.
+build_jobs=${BUILD_JOBS:-$((jobs + 1))}
 export JOBS=$jobs
 
 times=()
@@ -25,7 +28,7 @@ stage() {  # NAME COMMAND...
 
 host() {
   cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build "$build" -j "$jobs"
+  cmake --build "$build" -j "$build_jobs"
   ctest --test-dir "$build" --output-on-failure -j "$jobs"
   (cd "$build" && cpack -B "$build/packages" >/dev/null) && ls "$build"/packages/*.deb
 }

@@ -13,6 +13,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=${BUILD_ROOT:-$top/build}
 jobs=${JOBS:-$(nproc)}
+# One compile more than cores (BUILD_JOBS), so that a core whose job waits on the disk or on a
+# link still has a compile to run.
+build_jobs=${BUILD_JOBS:-$((jobs + 1))}
 kinds=("$@")
 [ ${#kinds[@]} -gt 0 ] || kinds=(asan tsan)
 
@@ -31,14 +34,14 @@ for kind in "${kinds[@]}"; do
     asan)
       echo "== ASan+UBSan: the whole suite"
       configure "$root/asan" address,undefined
-      cmake --build "$root/asan" -j "$jobs"
+      cmake --build "$root/asan" -j "$build_jobs"
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir "$root/asan" --output-on-failure -j "$jobs" -LE soak
       ;;
     tsan)
       echo "== TSan: ${TSAN_TESTS[*]}"
       configure "$root/tsan" thread
-      cmake --build "$root/tsan" -j "$jobs" --target "${TSAN_TESTS[@]}"
+      cmake --build "$root/tsan" -j "$build_jobs" --target "${TSAN_TESTS[@]}"
       pattern="^($(IFS='|'; echo "${TSAN_TESTS[*]}")):"
       TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
         ctest --test-dir "$root/tsan" --output-on-failure -j "$jobs" -R "$pattern"

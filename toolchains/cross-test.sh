@@ -8,11 +8,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 triple=${1:?usage: cross-test.sh TRIPLE}
 build=${BUILD_ROOT:-$top/build}/$triple
 jobs=${JOBS:-$(nproc)}
+# One compile more than cores (BUILD_JOBS), so that a core whose job waits on the disk or on a
+# link still has a compile to run.
+build_jobs=${BUILD_JOBS:-$((jobs + 1))}
 
 "$top/toolchains/install-host-deps.sh" "g++-$triple" qemu-user
 "$top/toolchains/build-sysroot.sh" "$triple"
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_TOOLCHAIN_FILE="$top/toolchains/$triple.cmake"
-cmake --build "$build" -j "$jobs"
+cmake --build "$build" -j "$build_jobs"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 (cd "$build" && cpack -B "$build/packages" >/dev/null) && ls "$build"/packages/*.deb

@@ -10,6 +10,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-60}
 build=${BUILD_DIR:-$top/build/fuzz}
 jobs=${JOBS:-$(nproc)}
+# One compile more than cores (BUILD_JOBS), so that a core whose job waits on the disk or on a
+# link still has a compile to run.
+build_jobs=${BUILD_JOBS:-$((jobs + 1))}
 
 "$top/toolchains/install-host-deps.sh" clang libclang-rt-14-dev
 # -O1 with line tables only: what libFuzzer's documentation suggests, and a build a third quicker
@@ -21,7 +24,7 @@ CC=clang-14 CXX=clang++-14 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TY
 targets=${TARGETS:-$(cat "$build/fuzz_targets.txt")}
 programs=()
 for t in $targets; do programs+=("${t}_fuzz"); done
-cmake --build "$build" -j "$jobs" --target "${programs[@]}"
+cmake --build "$build" -j "$build_jobs" --target "${programs[@]}"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/gate-fuzz.XXXXXX")
 
