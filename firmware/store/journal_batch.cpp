@@ -22,9 +22,8 @@ Error bad_reply(const std::string& what) {
 
 // Decimal digits only (no sign, no spaces), fitting 64 bits.
 std::optional<std::uint64_t> decimal(std::string_view text) {
-  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   std::uint64_t value = 0;
@@ -52,11 +51,10 @@ std::optional<ChainProblem> parse_problem(std::string_view name) {
 }  // namespace
 
 bool valid_batch_gate(std::string_view gate) {
-  return !gate.empty() && gate.size() <= 64 &&
-         std::all_of(gate.begin(), gate.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == ':' || c == '-';
-         });
+  return !gate.empty() && gate.size() <= 64 && std::all_of(gate.begin(), gate.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
+  });
 }
 
 std::string JournalBatch::id() const {
@@ -105,7 +103,12 @@ Result<JournalBatch> parse_batch(std::string_view text, std::size_t max_rows) {
   }
   if (!has_rows) return bad_batch(2, "missing rows");
 
-  batch.rows.reserve(static_cast<std::size_t>(*count));
+  // The header's count is the sender's word: reserve no more rows than the text can hold (a row
+  // is at least a seq, a space, 64 hex digits, a space and one byte of body), or a 40-byte
+  // request could ask for exabytes (the collector's fuzz target found it, with no row limit).
+  constexpr std::size_t kMinRowBytes = 68;
+  batch.rows.reserve(
+      static_cast<std::size_t>(std::min<std::uint64_t>(*count, text.size() / kMinRowBytes + 1)));
   while (true) {
     ++line_no;
     eol = text.find('\n');

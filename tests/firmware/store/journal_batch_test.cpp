@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <limits>
 #include <string>
 
 #include "firmware/store/journal.h"
@@ -17,10 +18,10 @@ using gate::Instant;
 using gate::store::BatchReply;
 using gate::store::ChainProblem;
 using gate::store::ChainRow;
-using gate::store::Journal;
-using gate::store::JournalBatch;
 using gate::store::encode_batch;
 using gate::store::encode_reply;
+using gate::store::Journal;
+using gate::store::JournalBatch;
 using gate::store::parse_batch;
 using gate::store::parse_reply;
 
@@ -50,9 +51,13 @@ TEST_CASE("A batch is a header line and one line per row, as journal_batch.h des
   JournalBatch batch{"L1-S07-G03", 1, {row(7, R"({"seq":"x"})", 0xaa), row(8, "{}", 0x01)}};
   std::string mac_01;  // the mac 0x0101…01 as text
   for (int i = 0; i < 32; ++i) mac_01 += "01";
-  const std::string expected = "GJB1 L1-S07-G03 1 2\n"
-                               "7 " + kMacA + " {\"seq\":\"x\"}\n"
-                               "8 " + mac_01 + " {}\n";
+  const std::string expected =
+      "GJB1 L1-S07-G03 1 2\n"
+      "7 " +
+      kMacA +
+      " {\"seq\":\"x\"}\n"
+      "8 " +
+      mac_01 + " {}\n";
   CHECK(encode_batch(batch) == expected);
   CHECK(batch.id() == "L1-S07-G03:7-8");
 
@@ -73,8 +78,8 @@ TEST_CASE("Rows read from a real journal cross the wire byte for byte") {
   Journal journal = open_journal(dir.file("journal.db"));
   append(journal, decision("tu:3105170010170907984", kT0));
   append(journal, event(gate::core::EventKind::staff_confirm, "bj:0123456789abcdef", kT0 + 1s));
-  append(journal, decision("qr:42", kT0 + 2s, gate::core::Outcome::deny,
-                           gate::core::Reason::code_replayed));
+  append(journal,
+         decision("qr:42", kT0 + 2s, gate::core::Outcome::deny, gate::core::Reason::code_replayed));
   auto rows = journal.read_chain();
   REQUIRE(rows.ok());
   REQUIRE(rows->size() == 3);
@@ -103,6 +108,15 @@ TEST_CASE("Parsing keeps rows in the order sent, gaps included, for verify_chain
   REQUIRE(parsed.ok());
   CHECK(parsed->rows[0].seq == 5);
   CHECK(parsed->rows[1].seq == 3);
+}
+
+TEST_CASE("A header claiming billions of rows is refused without reserving room for them") {
+  // Without a row limit (the collector parses so, to answer 413 itself) the count alone once sized
+  // the row vector: a 40-byte request asked for exabytes (found by the collector's fuzz target).
+  const std::string text = "GJB1 G1 1 88888888888888882\n1 " + kMacA + " {}\n";
+  auto parsed = parse_batch(text, std::numeric_limits<std::size_t>::max());
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.error().message.find("fewer rows than the header says") != std::string::npos);
 }
 
 TEST_CASE("Malformed batches are refused with the line at fault") {
@@ -157,11 +171,11 @@ TEST_CASE("Replies: acknowledged, or refused with the problem and its seq") {
   REQUIRE(zero.ok());
   CHECK(zero->acked == 0);
 
-  for (const char* bad : {"", "GJA1 acked=1", "GJA2 acked=1\n", "GJA1 acked=\n", "GJA1 acked=x\n",
-                          "GJA1 ack=1\n", "GJA1 acked=1 problem=lost seq=2\n",
-                          "GJA1 acked=1 problem=gap\n", "GJA1 acked=1 problem=gap seq=0\n",
-                          "GJA1 acked=1 problem=gap seq=2 more\n", "GJA1 acked=1\nGJA1 acked=2\n",
-                          "GJA1 acked=1 seq=2 problem=gap\n"}) {
+  for (const char* bad :
+       {"", "GJA1 acked=1", "GJA2 acked=1\n", "GJA1 acked=\n", "GJA1 acked=x\n", "GJA1 ack=1\n",
+        "GJA1 acked=1 problem=lost seq=2\n", "GJA1 acked=1 problem=gap\n",
+        "GJA1 acked=1 problem=gap seq=0\n", "GJA1 acked=1 problem=gap seq=2 more\n",
+        "GJA1 acked=1\nGJA1 acked=2\n", "GJA1 acked=1 seq=2 problem=gap\n"}) {
     INFO(bad);
     auto parsed = parse_reply(bad);
     REQUIRE_FALSE(parsed.ok());
